@@ -1,0 +1,1 @@
+"""Cryptography only: keys, canonical bytes, proofs, checkpoints, status lists. No database, no Flask."""
