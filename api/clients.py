@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from flask.views import MethodView
@@ -11,16 +10,12 @@ from flask_smorest import Blueprint
 
 from api.auth import principal, requires
 from api.extensions import db
+from api.ids import path_uuid
 from ledger import clients
 from ledger.roles import Role
-from schemas.base import UrnUuid
 from schemas.clients import ClientIn, ClientOut, IssuedKeyOut, KeyOut, RotateIn, WhoAmIOut
 
 blp = Blueprint("clients", __name__, url_prefix="/api/v1", description="API clients and keys")
-
-
-def _uuid(value: str) -> uuid.UUID:
-    return UrnUuid().deserialize(value)
 
 
 @blp.route("/clients")
@@ -54,13 +49,13 @@ class Client(MethodView):
     @blp.response(200, ClientOut)
     def get(self, client_id: str) -> Any:
         """A client (operators, or the client itself)."""
-        return clients.read_client(db.session, principal(), _uuid(client_id))
+        return clients.read_client(db.session, principal(), path_uuid(client_id))
 
     @requires(Role.OPERATOR)
     @blp.response(200, ClientOut)
     def delete(self, client_id: str) -> Any:
         """Disable a client and revoke all its keys."""
-        client = clients.disable_client(db.session, principal(), _uuid(client_id))
+        client = clients.disable_client(db.session, principal(), path_uuid(client_id))
         db.session.commit()
         return client
 
@@ -71,7 +66,7 @@ class Client(MethodView):
 @blp.response(201, IssuedKeyOut)
 def rotate(data: dict[str, Any], client_id: str) -> Any:
     """Issue a new key; the old ones stop working after `grace_seconds`."""
-    issued = clients.rotate_key(db.session, principal(), _uuid(client_id),
+    issued = clients.rotate_key(db.session, principal(), path_uuid(client_id),
                                 grace=dt.timedelta(seconds=data["grace_seconds"]))
     db.session.commit()
     return issued
@@ -82,7 +77,7 @@ def rotate(data: dict[str, Any], client_id: str) -> Any:
 @blp.response(200, KeyOut)
 def revoke(client_id: str, key_id: str) -> Any:
     """Revoke one key at once."""
-    key = clients.revoke_key(db.session, principal(), _uuid(client_id), key_id)
+    key = clients.revoke_key(db.session, principal(), path_uuid(client_id), key_id)
     db.session.commit()
     return key
 

@@ -52,6 +52,9 @@ _ZH = {
     "Longer than maximum length": "超过最大长度",
     "Length must be between": "长度必须介于",
     "Invalid value.": "值无效。",
+    "Not a valid urn:uuid identifier.": "不是有效的 urn:uuid 标识符。",
+    "Control characters are not allowed.": "不允许使用控制字符。",
+    "Not valid Unicode text (lone surrogate).": "不是有效的 Unicode 文本。",
     "String does not match expected pattern.": "格式不符合要求。",
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 import uuid
 from typing import Any
 
@@ -18,10 +19,39 @@ class BaseSchema(Schema):
         ordered = True
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class Text(fields.String):
+    """A string without control characters (PostgreSQL refuses NUL) or lone surrogates; tabs and newlines pass."""
+
+    PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": self.PATTERN}
+        metadata.update(kwargs.pop("metadata", {}))
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _CONTROL.search(text):
+            raise ValidationError("Control characters are not allowed.")
+        if _LONE_SURROGATE.search(text):
+            raise ValidationError("Not valid Unicode text (lone surrogate).")
+        return text
+
+
 class UrnUuid(fields.Field):
     """A UUID on the wire as `urn:uuid:…`; a bare UUID is accepted on input too."""
 
     default_error_messages = {"invalid": "Not a valid urn:uuid identifier."}
+    PATTERN = r"^(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"type": "string", "pattern": self.PATTERN, "example": "urn:uuid:0e6b7c1a-2f44-4d8e-b1a9-7c3e5f2d4a60"}
+        metadata.update(kwargs.pop("metadata", {}))
+        super().__init__(metadata=metadata, **kwargs)
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:

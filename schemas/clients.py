@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ledger.roles import Role
-from schemas.base import BaseSchema, UrnUuid, UTCDateTimeField
+from schemas.base import BaseSchema, Text, UrnUuid, UTCDateTimeField
 
 _ROLE = fields.String(validate=validate.OneOf([r.value for r in Role]))
 
@@ -13,11 +13,11 @@ _ROLE = fields.String(validate=validate.OneOf([r.value for r in Role]))
 class ClientIn(BaseSchema):
     """A new machine client."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
     roles = fields.List(_ROLE, required=True, validate=validate.Length(min=1))
     institution = UrnUuid(load_default=None, allow_none=True)
     account = UrnUuid(load_default=None, allow_none=True)
-    organisation = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    organisation = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class KeyOut(BaseSchema):

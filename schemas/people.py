@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from ledger.people import MIN_PASSWORD
 from ledger.roles import Role
-from schemas.base import BaseSchema, UrnUuid, UTCDateTimeField
+from schemas.base import BaseSchema, Text, UrnUuid, UTCDateTimeField
+
+USERNAME = r"^[A-Za-z0-9._@-]{3,120}$"
 
 
 class LoginIn(BaseSchema):
     """Username and password."""
 
-    username = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1000))
+    username = Text(required=True, validate=validate.Length(min=1, max=120))
+    password = Text(required=True, load_only=True, validate=validate.Length(min=1, max=1000))
 
 
 class UserOut(BaseSchema):
@@ -40,14 +43,15 @@ class SessionOut(BaseSchema):
 class UserIn(BaseSchema):
     """A new login."""
 
-    username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._@-]{3,120}$"))
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in Role])), required=True,
+    username = Text(required=True, validate=validate.Regexp(USERNAME), metadata={"pattern": USERNAME})
+    display_name = Text(required=True, validate=validate.Length(min=1, max=200))
+    roles = fields.List(Text(validate=validate.OneOf([r.value for r in Role])), required=True,
                         validate=validate.Length(min=1))
-    password = fields.String(load_default=None, allow_none=True, load_only=True, validate=validate.Length(max=1000))
+    password = Text(load_default=None, allow_none=True, load_only=True,
+                             validate=validate.Length(min=MIN_PASSWORD, max=1000))
     institution = UrnUuid(load_default=None, allow_none=True)
     account = UrnUuid(load_default=None, allow_none=True)
-    organisation = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    organisation = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class ResetCodeOut(BaseSchema):
@@ -61,13 +65,13 @@ class ResetCodeOut(BaseSchema):
 class PasswordResetIn(BaseSchema):
     """Set a new password with a reset code."""
 
-    username = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1000))
+    username = Text(required=True, validate=validate.Length(min=1, max=120))
+    code = Text(required=True, validate=validate.Length(min=1, max=40))
+    new_password = Text(required=True, load_only=True, validate=validate.Length(min=MIN_PASSWORD, max=1000))
 
 
 class PasswordChangeIn(BaseSchema):
     """Change one's own password."""
 
-    old_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1000))
-    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1000))
+    old_password = Text(required=True, load_only=True, validate=validate.Length(min=1, max=1000))
+    new_password = Text(required=True, load_only=True, validate=validate.Length(min=MIN_PASSWORD, max=1000))
