@@ -143,6 +143,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from api import cli
     from api.extensions import alembic, babel, db, limiter
     from ledger.db import configure_engine
+    from ledger.keyring import Keyring
     from ledger.people import password_hasher
 
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("CREDITBANK_INSTANCE_PATH") or None
@@ -156,6 +157,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(["zh_CN", "en"]) or "zh_CN")
     limiter.init_app(app)
     app.extensions["creditbank.hasher"] = password_hasher(app.config["PASSWORD_HASH_PROFILE"])
+    app.extensions["creditbank.keyring"] = Keyring.from_config(app.config["MASTER_KEY"], app.config["OLD_MASTER_KEYS"])
 
     api.register(app)
     _install_cookies(app)

@@ -55,7 +55,10 @@ def active_key(session: Session, purpose: str, name: str) -> BankKey | None:
 
 
 def ensure_key(session: Session, keyring: Keyring, purpose: str, name: str) -> BankKey:
-    """The current key for a purpose and name, generated (and committed) on first use."""
+    """The current key for a purpose and name, generated (and committed) on first use.
+
+    It commits: give it a session of its own, never one carrying a service's unit of work.
+    """
     key = active_key(session, purpose, name)
     if key is not None:
         return key
@@ -78,12 +81,6 @@ def all_keys(session: Session, purpose: str) -> list[BankKey]:
     return list(session.scalars(sa.select(BankKey).where(BankKey.purpose == purpose).order_by(BankKey.created_at)))
 
 
+
 BANK_PURPOSE = "bank"
 BANK_NAME = "creditbank"
-
-
-def bank_did(session: Session, keyring: Keyring) -> str:
-    """The bank's own did:key: the issuer of entries for actions of people without keys, and of bank documents."""
-    from credentials.didkey import did_key
-
-    return did_key(ensure_key(session, keyring, BANK_PURPOSE, BANK_NAME).public())

@@ -111,7 +111,11 @@ def db_session(app: Flask, backend: str) -> Iterator[Any]:
     """Each test in a transaction rolled back at the end; code under test commits to a savepoint."""
     from api.extensions import db
 
+    from api.context import forget_cached_keys
+
     with app.app_context():
+        # Keys made in an earlier test were rolled back with it; never reuse them from the cache.
+        forget_cached_keys()
         engine = db.engine
         conn = engine.connect()
         trans = conn.begin()
