@@ -60,12 +60,12 @@ def api_spec_options() -> dict[str, Any]:
 
 def register(app: Flask) -> CreditBankApi:
     """Create the Api and register every blueprint."""
-    from api import clients, docs, health, sessions
+    from api import accounts, clients, docs, health, institutions, sessions
 
     app.config.update({k: v for k, v in api_spec_options().items() if k not in app.config})
     api = CreditBankApi(app)
     problems.install(app)
-    for module in (clients, sessions):
+    for module in (clients, sessions, institutions, accounts):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)

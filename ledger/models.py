@@ -1,12 +1,17 @@
 """Every model, imported in one place so that metadata (and migrations) see all tables."""
 
+from ledger.accounts import Account, AccountAccess, AccountOpening
 from ledger.bankkeys import BankKey
 from ledger.clients import ApiClient, ApiKey
 from ledger.db import Base
+from ledger.documents import EntryDocument
+from ledger.institutions import Authorisation, Institution, InstitutionKey
 from ledger.log.models import LogEntry, LogHead, LogNode, SignedCheckpoint
 from ledger.people import User, WebSession
 
 __all__ = [
+    "Account", "AccountAccess", "AccountOpening", "Authorisation", "EntryDocument", "Institution",
+    "InstitutionKey",
     "ApiClient", "ApiKey", "BankKey", "Base", "LogEntry", "LogHead", "LogNode", "SignedCheckpoint", "User",
     "WebSession",
 ]

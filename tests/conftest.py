@@ -109,9 +109,8 @@ def app(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.
 @pytest.fixture
 def db_session(app: Flask, backend: str) -> Iterator[Any]:
     """Each test in a transaction rolled back at the end; code under test commits to a savepoint."""
-    from api.extensions import db
-
     from api.context import forget_cached_keys
+    from api.extensions import db
 
     with app.app_context():
         # Keys made in an earlier test were rolled back with it; never reuse them from the cache.

@@ -34,3 +34,65 @@ def user(*roles: str, password: str = "correct horse battery", **fields: Any) ->
                            password=password, **fields)
     db.session.commit()
     return u
+
+
+# --------------------------------------------------------------------------- institutions and accounts
+
+def national_id_for(n: int, region: str = "500103", born: str = "19880512") -> str:
+    """A valid 18-character national ID number, distinct for each `n` < 1000 per region and birth date."""
+    from ledger.national_id import check_character
+
+    first17 = f"{region}{born}{n % 1000:03d}"
+    return first17 + check_character(first17)
+
+
+def random_national_id(region: str = "500103") -> str:
+    """A valid national ID number with a random birth date (1960-1999) and sequence number."""
+    import datetime as dt
+
+    born = dt.date(1960, 1, 1) + dt.timedelta(days=secrets.randbelow(40 * 365))
+    return national_id_for(secrets.randbelow(1000), region=region, born=born.strftime("%Y%m%d"))
+
+
+def institution(kind: str = "college", *, name: str | None = None, region_code: str = "500000",
+                **fields: Any) -> Any:
+    """A registered institution (custodial key, default authorisations unless given)."""
+    from flask import current_app
+
+    from api.context import bank_did
+    from ledger import institutions
+
+    inst = institutions.register_institution(
+        db.session, current_app.extensions["creditbank.keyring"], SYSTEM, bank_did(), kind=kind,
+        name=name or f"测试机构{secrets.token_hex(2)}", region_code=region_code, **fields)
+    db.session.commit()
+    return inst
+
+
+def institution_client(inst_id: uuid.UUID, *roles: str) -> str:
+    """A bearer token for a client bound to an institution (role `institution` unless given)."""
+    _, token = api_client(*(roles or ("institution",)), institution_id=inst_id)
+    return token
+
+
+def account(nid: str | None = None, *, name: str = "张三", phone: str | None = "13800138000",
+            opener: Any = None) -> Any:
+    """An account opened by `opener` (a Principal; default: the system operator)."""
+    from flask import current_app
+
+    from api.context import bank_did
+    from ledger import accounts
+
+    opened = accounts.open_account(db.session, current_app.extensions["creditbank.keyring"], opener or SYSTEM,
+                                   bank_did(), national_id_number=nid or random_national_id(),
+                                   name=name, phone=phone)
+    db.session.commit()
+    return opened.account
+
+
+def learner_token(account_id: uuid.UUID | str) -> str:
+    """A bearer token for the learner who owns `account_id` (a UUID, or its string with or without `urn:uuid:`)."""
+    if isinstance(account_id, str):
+        account_id = uuid.UUID(account_id.removeprefix("urn:uuid:"))
+    _, token = api_client("learner", account_id=account_id)
+    return token
