@@ -140,7 +140,7 @@ def _install_cookies(app: Flask) -> None:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the credit bank application."""
     import api
-    from api import cli
+    from api import checkpointer, cli
     from api.extensions import alembic, babel, db, limiter
     from ledger.db import configure_engine
     from ledger.keyring import Keyring
@@ -162,4 +162,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.register(app)
     _install_cookies(app)
     cli.register(app)
+    checkpointer.start(app)
     return app

@@ -164,6 +164,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(clients_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    from api.cli_log import log_cli
+
+    app.cli.add_command(log_cli)
     from api.cli_keys import keys_cli
 
     app.cli.add_command(keys_cli)

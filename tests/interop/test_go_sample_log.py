@@ -18,7 +18,7 @@ from credentials.checkpoint import Checkpoint, sign_checkpoint
 from credentials.merkle import MemoryTree, leaf_hash
 from credentials.note import Signer
 
-from .golang import GotlogRun, GoToolchainError, build_gotlog, run_gotlog
+from .golang import GotlogRun, run_gotlog
 
 pytestmark = pytest.mark.interop
 
@@ -31,17 +31,6 @@ if not SAMPLE.is_dir():
     pytest.fail(f"sample log not found at {SAMPLE} (set CREDITBANK_SHARED_DIR)", pytrace=False)
 
 VKEY = (SAMPLE / "vkey.txt").read_text(encoding="utf-8").strip()
-
-
-@pytest.fixture(scope="module")
-def gotlog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The compiled Go verifier (skips, with the reason, where Go or x/mod is not installed)."""
-    try:
-        return build_gotlog(tmp_path_factory.mktemp("gotlog"))
-    except GoToolchainError as exc:
-        if "go build failed" in str(exc):
-            raise
-        pytest.skip(str(exc))
 
 
 def _run(gotlog: Path, checkpoint: str) -> GotlogRun:

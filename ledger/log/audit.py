@@ -1,0 +1,127 @@
+"""Audit: recompute the whole tree from stored leaf bytes and check every stored hash and checkpoint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from credentials import merkle
+from credentials.checkpoint import open_checkpoint
+from credentials.errors import CredentialError
+from credentials.note import Verifier
+from ledger.log.append import tree_head
+from ledger.log.models import LogEntry, LogNode, SignedCheckpoint
+
+CHUNK = 20_000
+
+
+@dataclass
+class AuditReport:
+    """What the audit checked, and the first problem found (None when all is well)."""
+
+    entries: int = 0
+    nodes: int = 0
+    checkpoints: int = 0
+    problem: str | None = None
+    bad_index: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was wrong."""
+        return self.problem is None
+
+
+def _stream(session: Session, stmt: sa.Select[tuple]) -> Iterator[tuple]:  # type: ignore[type-arg]
+    result = session.execute(stmt.execution_options(yield_per=CHUNK))
+    yield from result
+
+
+def audit(session: Session, verifiers: Sequence[Verifier], origin: str) -> AuditReport:
+    """Check leaves, envelope indexes, stored leaf and node hashes, the head, and every checkpoint.
+
+    Stops at the first problem, naming the first bad entry index where one can be named.
+    """
+    report = AuditReport()
+    leaf_hashes: list[bytes] = []
+    expected = 0
+    stmt = sa.select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash).order_by(LogEntry.index)
+    for index, leaf, stored_hash in _stream(session, stmt):
+        if index != expected:
+            return _fail(report, expected, f"entry {expected} is missing (next stored index is {index})")
+        leaf = bytes(leaf)
+        computed = merkle.leaf_hash(leaf)
+        if computed != bytes(stored_hash):
+            return _fail(report, index, f"entry {index}: stored leaf hash does not match its leaf bytes")
+        try:
+            env_index = json.loads(leaf)["index"]
+        except (ValueError, KeyError, TypeError):
+            return _fail(report, index, f"entry {index}: leaf is not an envelope")
+        if env_index != index:
+            return _fail(report, index, f"entry {index}: envelope says index {env_index}")
+        leaf_hashes.append(computed)
+        expected += 1
+    report.entries = expected
+
+    levels = merkle.perfect_levels(leaf_hashes)
+    node_stmt = sa.select(LogNode.level, LogNode.idx, LogNode.hash).order_by(LogNode.level, LogNode.idx)
+    seen = 0
+    for level, idx, stored in _stream(session, node_stmt):
+        seen += 1
+        if level >= len(levels) or idx >= len(levels[level]):
+            return _fail(report, idx << level, f"stored node ({level},{idx}) is beyond the tree")
+        if levels[level][idx] != bytes(stored):
+            return _fail(report, idx << level, f"stored node ({level},{idx}) does not match the leaves below it "
+                                               f"(first entry {idx << level})")
+    wanted = sum(len(lv) for lv in levels[1:])
+    if seen != wanted:
+        return _fail(report, None, f"{wanted - seen} stored nodes are missing")
+    report.nodes = seen
+
+    tree = merkle.MemoryTree(leaf_hashes)
+    size, root = tree_head(session)
+    if size != report.entries or (size and root != tree.root(size)):
+        return _fail(report, None, f"log head (size {size}) does not match the recomputed tree")
+
+    previous: tuple[int, bytes] | None = None
+    cps = session.scalars(sa.select(SignedCheckpoint).order_by(SignedCheckpoint.size))
+    for cp in cps:
+        try:
+            opened = _open_any(cp.note, verifiers, origin)
+        except CredentialError as e:
+            return _fail(report, None, f"checkpoint {cp.size}: signature or format invalid ({e})")
+        if opened.size != cp.size or opened.root_hash != bytes(cp.root_hash):
+            return _fail(report, None, f"checkpoint {cp.size}: note does not match its archived row")
+        if cp.size > report.entries:
+            return _fail(report, None, f"checkpoint {cp.size} covers more entries than the log holds")
+        if tree.root(cp.size) != opened.root_hash:
+            return _fail(report, None, f"checkpoint {cp.size}: signed root differs from the recomputed tree")
+        if previous is not None:
+            try:
+                merkle.verify_consistency(previous[0], cp.size, tree.consistency_proof(previous[0], cp.size),
+                                          previous[1], opened.root_hash)
+            except CredentialError as e:
+                return _fail(report, None, f"checkpoints {previous[0]} and {cp.size} are inconsistent ({e})")
+        previous = (cp.size, opened.root_hash)
+        report.checkpoints += 1
+    return report
+
+
+def _open_any(note: str, verifiers: Sequence[Verifier], origin: str):  # type: ignore[no-untyped-def]
+    last: Exception | None = None
+    for v in verifiers:
+        try:
+            return open_checkpoint(note.encode(), v, origin)
+        except CredentialError as e:
+            last = e
+    raise last if last else CredentialError("no log key to verify with")
+
+
+def _fail(report: AuditReport, index: int | None, problem: str) -> AuditReport:
+    report.problem = problem
+    report.bad_index = index
+    return report
