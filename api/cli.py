@@ -131,16 +131,19 @@ def demo_init() -> None:
 
     from flask import current_app
 
+    from api.context import bank_did, keyring
     from ledger import demo
 
     if not current_app.config["DEMO"]:
         raise click.ClickException("demo data only in demo mode (CREDITBANK_DEMO=true)")
     path = Path(current_app.instance_path) / "demo-keys.json"
     saved = json.loads(path.read_text()) if path.exists() else None
-    if saved and demo.keys_still_valid(db.session, saved.get("keys", {})):
+    ids = demo.load_demo_data(db.session, keyring(), bank_did(), str(current_app.config["PUBLIC_URL"]))
+    db.session.commit()
+    if saved and saved.get("ids") == ids and demo.keys_still_valid(db.session, saved.get("keys", {})):
         doc = saved
     else:
-        doc = demo.demo_document(demo.make_demo_keys(db.session), {})
+        doc = demo.demo_document(demo.make_demo_keys(db.session, demo.key_bindings(db.session, ids)), ids)
         db.session.commit()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(doc, indent=1, ensure_ascii=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 import click
 from flask import current_app
@@ -29,9 +30,10 @@ def audit_command() -> None:
     started = time.perf_counter()
     report = audit(db.session, verifiers, origin)
     seconds = time.perf_counter() - started
-    out = {"ok": report.ok, "entries": report.entries, "nodes": report.nodes, "checkpoints": report.checkpoints,
-           "seconds": round(seconds, 3),
-           "entries_per_second": round(report.entries / seconds) if seconds and report.entries else None}
+    out: dict[str, Any] = {"ok": report.ok, "entries": report.entries, "nodes": report.nodes,
+                           "checkpoints": report.checkpoints,
+                           "seconds": round(seconds, 3),
+                           "entries_per_second": round(report.entries / seconds) if seconds and report.entries else None}
     if not report.ok:
         out["problem"] = report.problem
         out["first_bad_index"] = report.bad_index

@@ -8,10 +8,11 @@ from ledger.documents import EntryDocument
 from ledger.institutions import Authorisation, Institution, InstitutionKey
 from ledger.log.models import LogEntry, LogHead, LogNode, SignedCheckpoint
 from ledger.people import User, WebSession
+from ledger.records.models import IdempotencyKey, LearningRecord, StatusList
 
 __all__ = [
     "Account", "AccountAccess", "AccountOpening", "Authorisation", "EntryDocument", "Institution",
     "InstitutionKey",
-    "ApiClient", "ApiKey", "BankKey", "Base", "LogEntry", "LogHead", "LogNode", "SignedCheckpoint", "User",
-    "WebSession",
+    "ApiClient", "ApiKey", "BankKey", "Base", "IdempotencyKey", "LearningRecord", "LogEntry", "LogHead", "LogNode",
+    "SignedCheckpoint", "StatusList", "User", "WebSession",
 ]

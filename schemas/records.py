@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.conversion.model import (
     AwardScope,
@@ -52,7 +52,8 @@ from ledger.records import (
     HonourLevel,
     HonourType,
 )
-from schemas.base import BaseSchema, DecimalString, Text, UrnUuid, UTCDateTimeField
+from schemas.base import BaseSchema, DecimalString, ProblemSchema, Text, UrnUuid, UTCDateTimeField
+from schemas.log import InclusionOut
 
 MAX_BATCH = 1000
 
@@ -526,6 +527,17 @@ class RecordIn(BaseSchema):
         required=True, metadata=_doc("成果取得日期（发证、结课、获奖、毕业日期）", "Date the outcome was awarded")
     )
     outcome = OutcomeField(required=True)
+    credential = fields.Dict(
+        load_default=None,
+        metadata=_doc(
+            "自有密钥机构：本机构已签名的 OpenBadgeCredential（eddsa-rdfc-2022；id 为 urn:uuid:…，即记录 id；"
+            "主体为该账户；状态条目指向本机构已上传的状态列表）。托管密钥机构不填，由银行代签",
+            "Institutions with their own key: the OpenBadgeCredential they signed (eddsa-rdfc-2022; id urn:uuid:…, "
+            "which becomes the record id; subject = the account; status entries pointing at lists the institution "
+            "uploaded). Institutions with a custodial key leave it out: the bank signs for them",
+            type="object",
+        ),
+    )
 
 
 class BatchIn(BaseSchema):
@@ -828,4 +840,193 @@ __all__ = [
     "parse_records_csv",
     "row_number",
     "rows_from_records",
+    "AccountRecordsOut",
+    "AccountRecordsQuery",
+    "BatchProblemOut",
+    "BatchQuery",
+    "ContextsOut",
+    "CorrectIn",
+    "IdempotencyHeaders",
+    "JsonDocument",
+    "OptionalReasonIn",
+    "ProofOut",
+    "ProofQuery",
+    "ReasonIn",
+    "RecogniseIn",
+    "RecognitionsOut",
+    "RecognitionsQuery",
+    "RecordDetailOut",
+    "RecordQuery",
 ]
+
+
+# --------------------------------------------------------------------------- reading, changes, recognition
+
+RECORD_STATUSES = ("active", "revoked", "suspended", "superseded")
+RECOGNITION_STATES = ("not_needed", "pending", "recognised", "rejected")
+MAX_REASON = 500
+
+
+class RecordDetailOut(RecordOut):
+    """A record as its learner, its issuer and operators see it (the signed credential is at `credential_url`)."""
+
+    institution = UrnUuid(metadata=_doc("签发机构 id", "Issuing institution id"))
+    institution_name = fields.String(allow_none=True, metadata=_doc("签发机构名称", "Issuing institution name"))
+    occurred_on = fields.String(metadata=_doc("成果取得日期", "Date the outcome was awarded", format="date"))
+    outcome = fields.Dict(metadata=_doc("成果内容（十进制字符串表示数量）", "The outcome as validated (quantities as decimal strings)"))
+    status = fields.String(metadata=_doc("状态（active 有效 / revoked 已撤销 / suspended 已暂停 / superseded 已被更正）",
+                                         "Status: active, revoked, suspended, superseded", enum=list(RECORD_STATUSES)))
+    status_reason = fields.String(allow_none=True, metadata=_doc("状态变更理由", "Reason of the last status change"))
+    status_changed_at = UTCDateTimeField(allow_none=True)
+    superseded_by = UrnUuid(allow_none=True, metadata=_doc("更正后的记录", "The record that superseded this one"))
+    supersedes = UrnUuid(allow_none=True, metadata=_doc("被本记录更正的记录", "The record this one superseded"))
+    recognised_by = UrnUuid(allow_none=True, metadata=_doc("认定机构（运营方认定时为空）", "Recognising college (null for operators)"))
+    recognised_at = UTCDateTimeField(allow_none=True)
+    recognition_note = fields.String(allow_none=True)
+    credential_digest = fields.String(metadata=_doc("凭证摘要（日志条目的 digest）", "sha256 of the credential's JCS bytes, as in its entry"))
+
+
+class RecordQuery(BaseSchema):
+    """Why a non-owner reads."""
+
+    reason = Text(load_default=None, validate=validate.Length(min=2, max=MAX_REASON),
+                  metadata=_doc("查看理由：学员本人以外必填，学员可见", "Why you read: required for anyone but the learner; shown to the learner"))
+
+
+class AccountRecordsQuery(RecordQuery):
+    """Filters and paging of an account's records (newest first)."""
+
+    kind = fields.String(load_default=None, validate=validate.OneOf([k.value for k in OutcomeKind]),
+                         metadata=_doc("成果类型", "Outcome kind"))
+    status = fields.String(load_default=None, validate=validate.OneOf(RECORD_STATUSES), metadata=_doc("状态", "Status"))
+    since = Day(load_default=None, metadata=_doc("只列出该日期及以后取得的成果", "Only outcomes awarded on or after this date"))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = Text(load_default=None, validate=validate.Length(max=200),
+                  metadata=_doc("上一页给出的 next_cursor", "next_cursor of the previous page"))
+
+
+class AccountRecordsOut(BaseSchema):
+    """A page of an account's records with the account's totals; `next_cursor` is null on the last page."""
+
+    account = UrnUuid()
+    items = fields.List(fields.Nested(RecordDetailOut))
+    next_cursor = fields.String(allow_none=True)
+    credit_totals = fields.Dict(
+        keys=fields.String(), values=fields.String(),
+        metadata=_doc("按成果类型的有效学分合计（十进制字符串；仅计有效且已认定或无需认定的记录，不受筛选影响）",
+                      "Credits by kind as decimal strings, of records that count (active; recognised or not needing it), "
+                      "whatever the filters"))
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata=_doc("按成果类型的记录数（所有状态）", "Number of records by kind, any status"))
+
+
+class ReasonIn(BaseSchema):
+    """Why the record is revoked or suspended."""
+
+    reason = Text(required=True, validate=validate.Length(min=1, max=MAX_REASON),
+                  metadata=_doc("理由（会进入日志文档，请勿填写个人信息）", "Reason (goes into the entry's document: no personal data)"))
+
+
+class OptionalReasonIn(BaseSchema):
+    """Why a suspension is lifted (optional)."""
+
+    reason = Text(load_default=None, validate=validate.Length(max=MAX_REASON))
+
+
+class CorrectIn(RecordIn):
+    """The corrected record: a new external_ref, the same account (may be left out)."""
+
+    account = UrnUuid(load_default=None, metadata=_doc("学员账户 id（须与被更正记录相同，可不填）",
+                                                       "Learner account id (must be the corrected record's; may be left out)"))
+    reason = Text(load_default=None, validate=validate.Length(max=MAX_REASON),
+                  metadata=_doc("更正理由（默认 superseded）", "Why (default: superseded)"))
+
+
+class RecogniseIn(BaseSchema):
+    """A recognition (认定) decision."""
+
+    decision = fields.String(required=True, validate=validate.OneOf(["recognised", "rejected"]),
+                             metadata=_doc("认定结论", "recognised or rejected"))
+    reason = Text(load_default=None, validate=validate.Length(max=MAX_REASON),
+                  metadata=_doc("理由（不予认定时必填；进入日志文档，请勿填写个人信息）",
+                                "Reason (required to reject; goes into the entry's document: no personal data)"))
+    note = Text(load_default=None, validate=validate.Length(max=MAX_REASON),
+                metadata=_doc("内部备注（只存银行）", "Internal note (kept by the bank)"))
+
+
+class RecognitionsQuery(BaseSchema):
+    """Which recognition state to list (oldest first)."""
+
+    status = fields.String(load_default="pending", validate=validate.OneOf(RECOGNITION_STATES[1:]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = Text(load_default=None, validate=validate.Length(max=200))
+
+
+class RecognitionsOut(BaseSchema):
+    """A page of records awaiting (or past) recognition."""
+
+    items = fields.List(fields.Nested(RecordDetailOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class BatchQuery(BaseSchema):
+    """`partial` for CSV uploads (a JSON body says it in the body; the query parameter wins if given)."""
+
+    partial = fields.Boolean(load_default=None, metadata=_doc("为 true 时只记入有效记录", "If true, record exactly the valid records"))
+
+
+class IdempotencyHeaders(BaseSchema):
+    """`Idempotency-Key`: a replay with the same body answers with the first answer; another body is a 409."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key", load_default=None, validate=[validate.Length(min=1, max=200),
+                                                                FullMatch(r"^[\x21-\x7e]+$")],
+        metadata=_doc("幂等键（每个客户端独立；24 小时内有效）", "Idempotency key, per client, kept 24 hours",
+                      pattern=r"^[\x21-\x7e]+$"))
+
+
+class ProofQuery(BaseSchema):
+    """How long to wait for a checkpoint that covers the entry."""
+
+    wait = fields.Float(load_default=0, validate=validate.Range(min=0, max=10),
+                        metadata=_doc("最多等待秒数（0–10）", "Seconds to wait for a covering checkpoint, 0–10"))
+
+
+class ProofOut(BaseSchema):
+    """The record's entry, its inclusion proof and the signed checkpoint the proof is against."""
+
+    record = UrnUuid()
+    index = fields.Integer()
+    credential_digest = fields.String()
+    inclusion = fields.Nested(InclusionOut)
+    checkpoint = fields.String(metadata=_doc("签名检查点（signed note 文本）", "The signed checkpoint note text"))
+
+
+class JsonDocument(Schema):
+    """A JSON-LD document exactly as signed (any members)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class ContextsOut(Schema):
+    """Context URL → context document, for every context beyond the standard W3C and Open Badges ones."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class BatchProblemOut(ProblemSchema):
+    """A refused batch (`partial: false` and some record refused): nothing was recorded; each item's problems.
+
+    `errors` name fields by dotted path (`records.3.outcome.level`; for CSV uploads `rows.5.outcome.level`,
+    the header being row 1); `results` has one item per record, in order.
+    """
+
+    partial = fields.Boolean()  # type: ignore[assignment]  # a field, as above
+    recorded = fields.Integer()
+    rejected = fields.Integer()
+    results = fields.List(fields.Nested(BatchItemOut))

@@ -96,3 +96,35 @@ def learner_token(account_id: uuid.UUID | str) -> str:
         account_id = uuid.UUID(account_id.removeprefix("urn:uuid:"))
     _, token = api_client("learner", account_id=account_id)
     return token
+
+
+# --------------------------------------------------------------------------- learning records
+
+def record_body(account_id: Any, kind: str = "course_credit", *, external_ref: str | None = None,
+                outcome: dict[str, Any] | None = None, occurred_on: str = "2024-06-20") -> dict[str, Any]:
+    """A valid `POST /api/v1/records` body of `kind` (the realistic outcome of the schema tests unless given)."""
+    import copy
+
+    from tests.unit.test_record_schemas import VALID
+
+    account = str(account_id)
+    return {"account": account if account.startswith("urn:uuid:") else f"urn:uuid:{account}", "kind": kind,
+            "external_ref": external_ref or f"ref-{secrets.token_hex(6)}", "occurred_on": occurred_on,
+            "outcome": copy.deepcopy(outcome if outcome is not None else VALID[kind])}
+
+
+def posted_record(client: Any, token: str, account_id: Any, kind: str = "course_credit", **fields: Any) -> Any:
+    """Post one record through the API and return the answer's JSON (asserting 201)."""
+    r = client.post("/api/v1/records", json=record_body(account_id, kind, **fields), headers=auth(token))
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def own_key_institution(kind: str = "college", **fields: Any) -> tuple[Any, Any]:
+    """An institution that signs with its own key: (institution, Ed25519 private key)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from credentials.didkey import did_key
+
+    private = Ed25519PrivateKey.generate()
+    return institution(kind, did=did_key(private.public_key()), **fields), private

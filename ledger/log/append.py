@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -64,10 +67,14 @@ def append_entries(session: Session, entries: Sequence[NewEntry]) -> list[Append
 
     The caller opens the transaction with `ledger.db.begin_write` before reading anything it bases the
     write on, so that on SQLite writers queue on BEGIN IMMEDIATE rather than fail.
+
+    Hot path (DESIGN.md §2): the rows go to the DBAPI driver directly — sqlite3 `executemany`, psycopg
+    `COPY` — on the session's own connection, so inside the same transaction; the stored values are
+    the ones the ORM insert would bind (the time column goes through its SQLAlchemy bind processor).
     """
     if not entries:
         return []
-    head = lock_head(session)
+    head = lock_head(session)  # also autoflushes whatever the caller added before
     size = head.size
     now = utcnow()
     stamp = log_time(now)
@@ -75,29 +82,101 @@ def append_entries(session: Session, entries: Sequence[NewEntry]) -> list[Append
     fetched = fetch_nodes(session, frontier_ids) if frontier_ids else {}
     frontier = [fetched[i] for i in frontier_ids]
 
-    rows = []
-    appended = []
-    for offset, e in enumerate(entries):
-        index = size + offset
-        salt = os.urandom(16)
-        leaf = leaf_bytes(index, e.kind, commitment(salt, e.subject_ref), e.issuer, e.digest, stamp)
-        lh = merkle.leaf_hash(leaf)
-        rows.append({"index": index, "leaf": leaf, "leaf_hash": lh, "kind": e.kind, "time": now,
-                     "subject_salt": salt, "subject_ref": e.subject_ref, "actor": e.actor,
-                     "object_ref": e.object_ref})
-        appended.append(AppendedEntry(index=index, leaf=leaf, leaf_hash=lh, time=now))
+    plan = _plan(session.connection().dialect)
+    stored_time = plan[1](now) if plan is not None else now  # bound once, as the ORM would bind it per row
 
-    result = merkle.append(size, frontier, [a.leaf_hash for a in appended])
-    nodes = [{"level": lv, "idx": i, "hash": h} for lv, i, h in result.new_nodes if lv > 0]
-    session.execute(sa.insert(LogEntry), rows)
-    if nodes:
-        session.execute(sa.insert(LogNode), nodes)
+    urandom, sha256, make_leaf, commit_to = os.urandom, hashlib.sha256, leaf_bytes, commitment
+    rows: list[tuple[Any, ...]] = []  # in _ENTRY_COLUMNS order
+    hashes: list[bytes] = []
+    index = size
+    for e in entries:
+        salt = urandom(16)
+        leaf = make_leaf(index, e.kind, commit_to(salt, e.subject_ref), e.issuer, e.digest, stamp)
+        lh = sha256(b"\x00" + leaf).digest()  # merkle.leaf_hash, inlined
+        rows.append((index, leaf, lh, e.kind, stored_time, salt, e.subject_ref, e.actor, e.object_ref))
+        hashes.append(lh)
+        index += 1
+
+    result = merkle.append(size, frontier, hashes)
+    nodes = [n for n in result.new_nodes if n[0] > 0]
+    _insert(session, plan, rows, nodes)
     session.execute(
         sa.update(LogHead).where(LogHead.id == HEAD_ID)
         .values(size=result.new_size, root_hash=result.root, updated_at=now)
     )
     session.expire(head)
-    return appended
+    return [AppendedEntry(index=r[0], leaf=r[1], leaf_hash=r[2], time=now) for r in rows]
+
+
+_ENTRY_COLUMNS = ("index", "leaf", "leaf_hash", "kind", "time", "subject_salt", "subject_ref", "actor", "object_ref")
+_NODE_COLUMNS = ("level", "idx", "hash")
+
+
+_plans: weakref.WeakKeyDictionary[sa.Dialect, tuple[str, Callable[[Any], Any]] | None] = weakref.WeakKeyDictionary()
+
+
+def _plan(dialect: sa.Dialect) -> tuple[str, Callable[[Any], Any]] | None:
+    """How to write rows straight to this driver: ("sqlite"|"psycopg", bind processor of `time`), or None.
+
+    The processor is SQLAlchemy's own chain for the column (UTCDateTime, then e.g. SQLite's string
+    format), so the driver receives exactly the value the ORM insert would have sent.
+
+    None (use the ORM insert) when a column other than `time` and the binary ones has a bind processor
+    here, i.e. when the driver would be handed something other than the plain Python values. Binary
+    columns only wrap bytes in the driver's `Binary` (sqlite3: memoryview; psycopg: Binary), which both
+    drivers store exactly as they store the bytes themselves (BLOB / bytea).
+    """
+    if dialect not in _plans:
+        kind = {"pysqlite": "sqlite", "psycopg": "psycopg"}.get(dialect.driver)
+        procs = {c.name: c.type.dialect_impl(dialect).bind_processor(dialect)
+                 for c in (*LogEntry.__table__.c, *LogNode.__table__.c) if not isinstance(c.type, sa.LargeBinary)}
+        time_proc = procs.pop("time")
+        if kind is None or any(p is not None for p in procs.values()):
+            _plans[dialect] = None
+        else:
+            _plans[dialect] = kind, (time_proc if time_proc is not None else (lambda v: v))
+    return _plans[dialect]
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+_SQLITE_ENTRIES = (f"INSERT INTO {LogEntry.__tablename__} ({_quoted(_ENTRY_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' * len(_ENTRY_COLUMNS))})")
+_SQLITE_NODES = f"INSERT INTO {LogNode.__tablename__} ({_quoted(_NODE_COLUMNS)}) VALUES (?, ?, ?)"
+_COPY_ENTRIES = f"COPY {LogEntry.__tablename__} ({_quoted(_ENTRY_COLUMNS)}) FROM STDIN"
+_COPY_NODES = f"COPY {LogNode.__tablename__} ({_quoted(_NODE_COLUMNS)}) FROM STDIN"
+
+
+def _insert(session: Session, plan: tuple[str, Callable[[Any], Any]] | None, rows: list[tuple[Any, ...]],
+            nodes: list[tuple[int, int, bytes]]) -> None:
+    """Insert entry rows (in `_ENTRY_COLUMNS` order) and node rows `(level, idx, hash)`."""
+    if plan is None:
+        session.execute(sa.insert(LogEntry), [dict(zip(_ENTRY_COLUMNS, row, strict=True)) for row in rows])
+        if nodes:
+            session.execute(sa.insert(LogNode), [dict(zip(_NODE_COLUMNS, node, strict=True)) for node in nodes])
+        return
+    driver: Any = session.connection().connection.driver_connection
+    if plan[0] == "sqlite":
+        cur = driver.cursor()
+        try:
+            cur.executemany(_SQLITE_ENTRIES, rows)
+            if nodes:
+                cur.executemany(_SQLITE_NODES, nodes)
+        finally:
+            cur.close()
+        return
+    with driver.cursor() as cur:
+        with cur.copy(_COPY_ENTRIES) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+        if nodes:
+            with cur.copy(_COPY_NODES) as copy:
+                write = copy.write_row
+                for node in nodes:
+                    write(node)
 
 
 def tree_head(session: Session) -> tuple[int, bytes]:

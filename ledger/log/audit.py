@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -36,9 +39,29 @@ class AuditReport:
         return self.problem is None
 
 
-def _stream(session: Session, stmt: sa.Select[tuple]) -> Iterator[tuple]:  # type: ignore[type-arg]
-    result = session.execute(stmt.execution_options(yield_per=CHUNK))
+def _stream(session: Session, stmt: sa.Select[Any, Any, Any]) -> Iterator[Any]:
+    # Core rows on the session's connection (same transaction), streamed: no ORM row processing.
+    if session.autoflush:
+        session.flush()  # as session.execute would have
+    result = session.connection().execute(stmt.execution_options(yield_per=CHUNK))
     yield from result
+
+
+# A leaf exactly as `leaf_bytes` writes it for plain strings: canonical JSON, keys in order, strings of
+# printable ASCII without `"` or `\\` (so no escapes), the index in canonical decimal. For a leaf this
+# matches, json.loads(leaf)["index"] is int(group 1) — nothing else in it can parse as a key or value —
+# so the audit takes the index from the match and calls json.loads only for leaves it does not match.
+_S = rb'"[\x20\x21\x23-\x5b\x5d-\x7e]*"'
+_CANONICAL_LEAF = re.compile(rb'\{"digest":' + _S + rb',"index":(0|[1-9][0-9]*),"issuer":' + _S + rb',"kind":' + _S
+                             + rb',"subject":' + _S + rb',"time":' + _S + rb',"v":1\}')
+
+
+def _envelope_index(leaf: bytes) -> object:
+    """`json.loads(leaf)["index"]`; raises as json.loads / indexing would."""
+    m = _CANONICAL_LEAF.fullmatch(leaf)
+    if m is not None:
+        return int(m[1])
+    return json.loads(leaf)["index"]
 
 
 def audit(session: Session, verifiers: Sequence[Verifier], origin: str) -> AuditReport:
@@ -50,39 +73,43 @@ def audit(session: Session, verifiers: Sequence[Verifier], origin: str) -> Audit
     leaf_hashes: list[bytes] = []
     expected = 0
     stmt = sa.select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash).order_by(LogEntry.index)
+    sha256, append, envelope_index = hashlib.sha256, leaf_hashes.append, _envelope_index
     for index, leaf, stored_hash in _stream(session, stmt):
         if index != expected:
             return _fail(report, expected, f"entry {expected} is missing (next stored index is {index})")
         leaf = bytes(leaf)
-        computed = merkle.leaf_hash(leaf)
+        computed = sha256(b"\x00" + leaf).digest()  # merkle.leaf_hash, inlined
         if computed != bytes(stored_hash):
             return _fail(report, index, f"entry {index}: stored leaf hash does not match its leaf bytes")
         try:
-            env_index = json.loads(leaf)["index"]
+            env_index = envelope_index(leaf)
         except (ValueError, KeyError, TypeError):
             return _fail(report, index, f"entry {index}: leaf is not an envelope")
         if env_index != index:
             return _fail(report, index, f"entry {index}: envelope says index {env_index}")
-        leaf_hashes.append(computed)
+        append(computed)
         expected += 1
     report.entries = expected
 
     levels = merkle.perfect_levels(leaf_hashes)
+    del leaf_hashes  # levels[0] is a copy
     node_stmt = sa.select(LogNode.level, LogNode.idx, LogNode.hash).order_by(LogNode.level, LogNode.idx)
     seen = 0
+    widths = [len(lv) for lv in levels]
+    height = len(levels)
     for level, idx, stored in _stream(session, node_stmt):
         seen += 1
-        if level >= len(levels) or idx >= len(levels[level]):
+        if level >= height or idx >= widths[level]:
             return _fail(report, idx << level, f"stored node ({level},{idx}) is beyond the tree")
         if levels[level][idx] != bytes(stored):
             return _fail(report, idx << level, f"stored node ({level},{idx}) does not match the leaves below it "
                                                f"(first entry {idx << level})")
-    wanted = sum(len(lv) for lv in levels[1:])
+    wanted = sum(widths[1:])
     if seen != wanted:
         return _fail(report, None, f"{wanted - seen} stored nodes are missing")
     report.nodes = seen
 
-    tree = merkle.MemoryTree(leaf_hashes)
+    tree = _Levels(levels)
     size, root = tree_head(session)
     if size != report.entries or (size and root != tree.root(size)):
         return _fail(report, None, f"log head (size {size}) does not match the recomputed tree")
@@ -109,6 +136,32 @@ def audit(session: Session, verifiers: Sequence[Verifier], origin: str) -> Audit
         previous = (cp.size, opened.root_hash)
         report.checkpoints += 1
     return report
+
+
+class _Levels:
+    """The recomputed tree (`levels[L][i]` = node (L, i)), answering as `merkle.MemoryTree` does.
+
+    Built from the levels the audit already has, instead of hashing the whole tree a second time.
+    """
+
+    def __init__(self, levels: list[list[bytes]]) -> None:
+        self._levels = levels
+
+    def _fetch(self, ids: Sequence[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
+        levels = self._levels
+        out = {}
+        for level, index in ids:
+            if level < 0 or index < 0 or level >= len(levels) or index >= len(levels[level]):
+                raise KeyError((level, index))
+            out[(level, index)] = levels[level][index]
+        return out
+
+    def root(self, size: int) -> bytes:
+        return merkle.root_at(size, self._fetch)
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        plan = merkle.consistency_plan(old_size, new_size)
+        return plan.assemble(self._fetch(plan.ids))
 
 
 def _open_any(note: str, verifiers: Sequence[Verifier], origin: str):  # type: ignore[no-untyped-def]
