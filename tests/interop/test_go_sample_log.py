@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from credentials.checkpoint import Checkpoint, sign_checkpoint
 from credentials.merkle import MemoryTree, leaf_hash
 from credentials.note import Signer
+from tests.conftest import SHARED_DIR
 
 from .golang import GotlogRun, run_gotlog
 
 pytestmark = pytest.mark.interop
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREDITBANK_SHARED_DIR") or REPO.parent / "shared")
+SHARED = SHARED_DIR
 SAMPLE = SHARED / "vectors" / "tlog" / "sample-log"
 ORIGIN = "creditbank.example/ledger/test"
 

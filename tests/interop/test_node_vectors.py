@@ -9,19 +9,20 @@ its tampered copies. Everything runs offline.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import SHARED_DIR
+
 from .nodeverify import NodeVerifier, NodeVerifierError, verify
 
 pytestmark = pytest.mark.interop
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREDITBANK_SHARED_DIR") or REPO.parent / "shared")
+SHARED = SHARED_DIR
 VC_DIR = SHARED / "vectors" / "vc"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,10 @@ from pyld import jsonld
 from credentials import canonical, contexts
 from credentials.canonical import jcs, rdfc
 from credentials.errors import CanonicalisationError
+from tests.conftest import SHARED_DIR
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREDITBANK_SHARED_DIR") or REPO.parent / "shared")
+SHARED = SHARED_DIR
 RECORD = SHARED / "vectors" / "vc" / "derived" / "ob3-credit-record.rdfc.json"
 
 if not RECORD.is_file():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,10 @@ from credentials.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
 from credentials.errors import CredentialError, NoteError, ProofError
 from credentials.merkle import MemoryTree, append, leaf_hash, verify_consistency, verify_inclusion
 from credentials.note import Signer, Verifier, open_note
+from tests.conftest import SHARED_DIR
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREDITBANK_SHARED_DIR") or REPO.parent / "shared")
+SHARED = SHARED_DIR
 SAMPLE = SHARED / "vectors" / "tlog" / "sample-log"
 ORIGIN = "creditbank.example/ledger/test"
 TEST_SEED = bytes(31) + b"\x01"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,9 +27,10 @@ from credentials.errors import CanonicalisationError, CredentialError, Signature
 from credentials.multibase import encode_base58btc
 from credentials.statuslist import StatusList, status_entry, status_list_credential
 from credentials.vc import verify_credential
+from tests.conftest import SHARED_DIR
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("CREDITBANK_SHARED_DIR") or REPO.parent / "shared")
+SHARED = SHARED_DIR
 VC = SHARED / "vectors" / "vc"
 W3C = VC / "w3c-vc-di-eddsa"
 OB = VC / "1edtech-ob-v3p0"
