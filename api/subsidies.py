@@ -25,8 +25,8 @@ from ledger.subsidies.policies import get_policy
 from schemas.subsidies import (
     AttachmentIn,
     AttachmentOut,
-    ClaimIn,
     ClaimCorrectionIn,
+    ClaimIn,
     ClaimOut,
     ClaimQuery,
     DecisionIn,

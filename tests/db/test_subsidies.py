@@ -255,3 +255,14 @@ def test_concurrent_final_approvals_never_exceed_the_quota(backend: str, fresh_u
         assert approved == set(ids[:5])
         db.session.close()
         db.engine.dispose()
+
+
+def test_demo_data_has_claims_at_every_stage(client: Any) -> None:
+    from ledger import demo
+
+    demo.load_demo_data(_session(), current_app.extensions["creditbank.keyring"], bank_did(), "http://127.0.0.1:8000")
+    _session().commit()
+    statuses = {c.status for c in _session().scalars(sa.select(SubsidyClaim))}
+    assert statuses == {"submitted", "returned", "approved"}
+    rows = service.notice(_session(), current_app.extensions["creditbank.keyring"], POLICY)
+    assert rows and all("*" in r["name"] for r in rows)
