@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from decimal import Decimal
+
+from marshmallow import ValidationError, fields, validate
 
 from schemas.base import BaseSchema, DecimalString, Text, UrnUuid, UTCDateTimeField
+
+TUITION_DOC = {"type": "string", "pattern": r"^[0-9]{1,7}(\.[0-9]{1,2})?$", "description": "学费（元）"}
+
+
+def _tuition(value: Decimal) -> None:
+    if not value.is_finite() or value < 0 or value >= 10_000_000 or value != value.quantize(Decimal("0.01")):
+        raise ValidationError("Tuition in yuan: 0 to 9999999.99 with at most two decimals.")
+
 
 POSTS = ("frontline", "team_leader", "section_chief", "workshop_director", "above_workshop_director")
 
@@ -31,7 +41,7 @@ class ClaimDeclarationsIn(BaseSchema):
     civil_servant = fields.Boolean(required=True, metadata={"description": "公务员"})
     employer_paid_dues = fields.Boolean(load_default=False)
     agricultural_hukou = fields.Boolean(load_default=False)
-    tuition = DecimalString(validate=validate.Range(min=0, max=1000000))
+    tuition = DecimalString(metadata=TUITION_DOC, validate=_tuition)
     honour = Text(validate=validate.Length(max=40))
 
 
@@ -49,7 +59,7 @@ class DeclarationsPatchIn(BaseSchema):
     civil_servant = fields.Boolean()
     employer_paid_dues = fields.Boolean()
     agricultural_hukou = fields.Boolean()
-    tuition = DecimalString(validate=validate.Range(min=0, max=1000000))
+    tuition = DecimalString(metadata=TUITION_DOC, validate=_tuition)
     honour = Text(validate=validate.Length(max=40))
 
 
