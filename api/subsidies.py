@@ -36,6 +36,8 @@ from schemas.subsidies import (
     PolicyOut,
     PolicySummaryOut,
     ReportRowOut,
+    ReviewerIn,
+    ReviewerOut,
 )
 
 blp = Blueprint("subsidies", __name__, url_prefix="/api/v1/subsidies",
@@ -196,3 +198,14 @@ def notice_csv(query: dict[str, Any], policy_id: str) -> Any:
 def report(policy_id: str) -> Any:
     """Per district: places, used, pending, amounts by funder, mean processing time."""
     return service.report(db.session, policy_id)
+
+
+@blp.route("/reviewers", methods=["PUT"])
+@requires(Role.OPERATOR)
+@blp.arguments(ReviewerIn)
+@blp.response(200, ReviewerOut)
+def set_reviewer(body: dict[str, Any]) -> Any:
+    """Give a union client or person its review level and region (operator)."""
+    row = service.set_reviewer(db.session, body["actor"], body["level"], body["region"])
+    db.session.commit()
+    return row

@@ -162,3 +162,17 @@ class ReportRowOut(BaseSchema):
     rejected = fields.Integer()
     amounts = fields.Dict(keys=fields.String(), values=fields.String())
     mean_processing_hours = fields.Float(allow_none=True)
+
+
+class ReviewerIn(BaseSchema):
+    actor = fields.String(required=True, validate=validate.Regexp(r"^(client|user):[0-9a-f-]{36}$"),
+                          metadata={"description": "client:<uuid> or user:<uuid> of a union client or person"})
+    level = fields.String(required=True, validate=validate.OneOf(("enterprise", "county", "city", "province")))
+    region = fields.String(required=True, validate=validate.Length(1, 20),
+                           metadata={"description": "a quota district for county level, the city code above"})
+
+
+class ReviewerOut(BaseSchema):
+    actor_ref = fields.String(data_key="actor")
+    level = fields.String()
+    region = fields.String()

@@ -135,3 +135,14 @@ def test_the_notice_never_leaks_a_full_name_or_id(client: FlaskClient, app: Flas
         db.session.execute(sa.delete(SubsidyClaim))
         db.session.execute(sa.update(SubsidyQuota).values(used=0))
         db.session.commit()
+
+
+def test_operator_sets_a_reviewer_profile(client: FlaskClient) -> None:
+    _, op = api_client("operator")
+    cid, union = api_client("union")
+    body = {"actor": f"client:{cid}", "level": "county", "region": "371503"}
+    assert client.put("/api/v1/subsidies/reviewers", json=body, headers=auth(union)).status_code == 403
+    r = client.put("/api/v1/subsidies/reviewers", json=body, headers=auth(op))
+    assert r.status_code == 200 and r.json == body
+    bad = client.put("/api/v1/subsidies/reviewers", json={**body, "level": "village"}, headers=auth(op))
+    assert bad.status_code == 422 and [e["field"] for e in bad.json["errors"]] == ["level"]
