@@ -42,7 +42,6 @@ class ClaimDeclarationsIn(BaseSchema):
     employer_paid_dues = fields.Boolean(load_default=False)
     agricultural_hukou = fields.Boolean(load_default=False)
     tuition = DecimalString(metadata=TUITION_DOC, validate=_tuition)
-    honour = Text(validate=validate.Length(max=40))
 
 
 class ClaimIn(BaseSchema):
@@ -60,7 +59,6 @@ class DeclarationsPatchIn(BaseSchema):
     employer_paid_dues = fields.Boolean()
     agricultural_hukou = fields.Boolean()
     tuition = DecimalString(metadata=TUITION_DOC, validate=_tuition)
-    honour = Text(validate=validate.Length(max=40))
 
 
 class ClaimCorrectionIn(BaseSchema):

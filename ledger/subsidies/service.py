@@ -109,6 +109,22 @@ def enrolments(session: Session, account_ids: list[uuid.UUID]) -> dict[uuid.UUID
     return out
 
 
+def honour_tiers(session: Session, account_id: uuid.UUID) -> list[str]:
+    """Honour tiers proven by the ledger: `<level>_<type>` of each active honour record (`city_model_worker`)."""
+    rows = session.scalars(sa.select(LearningRecord.outcome).where(
+        LearningRecord.account_id == account_id, LearningRecord.kind == "honour", LearningRecord.status == "active"))
+    return [f"{o.get('honour_level')}_{o.get('honour_type')}" for o in rows]
+
+
+def best_honour(policy: Policy, tiers: list[str]) -> str | None:
+    """The proven tier that pays most under the policy (None: no tier of the policy is proven)."""
+    known = {t for f in policy.funders for t in f["amount"].get("by_honour", {}) if t != "default"}
+    proven = [t for t in tiers if t in known]
+    if not proven:
+        return None
+    return max(proven, key=lambda t: (sum(split_amounts(policy, tuition=Decimal(10000), honour=t).values()), t))
+
+
 def _date(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -198,9 +214,13 @@ def submit_claim(session: Session, keyring: Keyring, actor: Principal, issuer: s
                        "同一学历层次只可申请一次", [FieldProblem("education_level", "already claimed", "已申请过")],
                        code="already-claimed")
     ensure_quotas(session, policy)
-    amounts = split_amounts(policy, tuition=declarations.get("tuition"), honour=declarations.get("honour"))
+    # The honour tier is taken from the ledger's honour records, never from the applicant's word.
+    honour = best_honour(policy, honour_tiers(session, account.id))
+    declarations = {**declarations, "honour": honour}
+    amounts = split_amounts(policy, tuition=declarations.get("tuition"), honour=honour)
     claim_id = uuid.uuid4()
-    decl = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in declarations.items()}
+    decl = {k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v)
+            for k, v in declarations.items()}
     doc = {"type": "subsidy-claim", "claim": claim_ref(claim_id), "policy": policy.id,
            "policy_hash": policy.content_hash, "account": account.ref, "district": district,
            "batch": batch["id"], "education_level": level,

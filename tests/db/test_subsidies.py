@@ -266,3 +266,35 @@ def test_demo_data_has_claims_at_every_stage(client: Any) -> None:
     assert statuses == {"submitted", "returned", "approved"}
     rows = service.notice(_session(), current_app.extensions["creditbank.keyring"], POLICY)
     assert rows and all("*" in r["name"] for r in rows)
+
+
+def test_the_honour_tier_comes_from_the_ledger_not_the_applicant(client: Any, college: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Xi'an-style share of tuition by honour: 100% for a city model worker proven by an honour record."""
+    import json
+
+    from ledger.subsidies import policies
+
+    doc = json.loads((policies.DATA / "liaocheng-2022.json").read_text())
+    doc.update(id="xian-test", funders=[{"id": "xian", "name_zh": "西安市总工会", "level": "city",
+                                         "region_code": "610100", "amount": {"kind": "tuition_share", "by_honour": {
+                                             "city_model_worker": "1.00", "district_model_worker": "0.90",
+                                             "default": "0.70"}}}])
+    monkeypatch.setitem(policies.load_all(), "xian-test", policies.parse(json.dumps(doc).encode()))
+    union_inst = institution("competition_organiser", authorised_kinds=["honour"])
+    honoured, plain = claimant(client, college, 40), claimant(client, college, 41)
+    posted_record(client, institution_client(union_inst.id), honoured.id, "honour", occurred_on="2020-04-28",
+                  outcome={"honour_type": "model_worker", "honour_level": "city", "honour_name": "西安市劳动模范",
+                           "awarded_by": "西安市人民政府"})
+
+    def claim(acc: Any) -> SubsidyClaim:
+        c = service.submit_claim(_session(), current_app.extensions["creditbank.keyring"], learner(acc), bank_did(),
+                                 policy_id="xian-test", account_id=acc.id, district="371502",
+                                 declarations={**GOOD, "tuition": Decimal("8000.00"), "honour": "city_model_worker"},
+                                 now=WHEN)
+        _session().commit()
+        return c
+
+    assert claim(honoured).amounts == {"xian": "8000.00"}
+    mine = claim(plain)  # claims an honour it does not have: the ledger says otherwise
+    assert mine.amounts == {"xian": "5600.00"} and mine.declarations["honour"] is None
