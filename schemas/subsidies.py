@@ -45,9 +45,9 @@ class ClaimDeclarationsIn(BaseSchema):
 
 
 class ClaimIn(BaseSchema):
-    policy = fields.String(required=True, validate=validate.Length(1, 40))
+    policy = Text(required=True, validate=validate.Length(1, 40))
     account = UrnUuid(required=True)
-    district = fields.String(required=True, validate=validate.Length(1, 20))
+    district = Text(required=True, validate=validate.Length(1, 20))
     declarations = fields.Nested(ClaimDeclarationsIn, required=True)
 
 
@@ -71,23 +71,23 @@ class DecisionIn(BaseSchema):
 
 
 class PaymentIn(BaseSchema):
-    funder = fields.String(required=True, validate=validate.Length(1, 40))
+    funder = Text(required=True, validate=validate.Length(1, 40))
     status = fields.String(required=True, validate=validate.OneOf(("paid", "failed", "reissued")))
     reference = Text(validate=validate.Length(max=100))
 
 
 class AttachmentIn(BaseSchema):
-    kind = fields.String(required=True)
+    kind = Text(required=True)
     filename = Text(required=True, validate=validate.Length(1, 200))
-    media_type = fields.String(required=True, validate=validate.Length(1, 100))
+    media_type = Text(required=True, validate=validate.Length(1, 100))
     content_base64 = fields.String(required=True, validate=validate.Length(1, 7 * 1024 * 1024))
 
 
 class AttachmentOut(BaseSchema):
     id = UrnUuid()
-    kind = fields.String()
+    kind = Text()
     filename = fields.String()
-    media_type = fields.String()
+    media_type = Text()
     size = fields.Integer()
     sha256 = fields.String()
     added_at = UTCDateTimeField()
@@ -114,7 +114,7 @@ class ClaimOut(BaseSchema):
     policy_id = fields.String(data_key="policy")
     account_id = UrnUuid(data_key="account")
     education_level = fields.String()
-    district = fields.String()
+    district = Text()
     batch_id = fields.String(data_key="batch")
     status = fields.String()
     review_level = fields.String(allow_none=True)
@@ -131,20 +131,20 @@ class ClaimOut(BaseSchema):
 
 
 class ClaimQuery(BaseSchema):
-    policy = fields.String()
+    policy = Text()
     status = fields.String(validate=validate.OneOf(("submitted", "returned", "approved", "rejected")))
 
 
 class NoticeQuery(BaseSchema):
-    district = fields.String()
-    batch = fields.String()
+    district = Text()
+    batch = Text()
 
 
 class NoticeRowOut(BaseSchema):
-    policy = fields.String()
-    district = fields.String()
+    policy = Text()
+    district = Text()
     district_name = fields.String()
-    batch = fields.String()
+    batch = Text()
     name = fields.String()
     national_id = fields.String()
     education_level = fields.String()
@@ -152,7 +152,7 @@ class NoticeRowOut(BaseSchema):
 
 
 class ReportRowOut(BaseSchema):
-    district = fields.String()
+    district = Text()
     district_name = fields.String()
     places = fields.Integer()
     used = fields.Integer()
@@ -166,11 +166,11 @@ class ReviewerIn(BaseSchema):
     actor = fields.String(required=True, validate=validate.Regexp(r"^(client|user):[0-9a-f-]{36}$"),
                           metadata={"description": "client:<uuid> or user:<uuid> of a union client or person"})
     level = fields.String(required=True, validate=validate.OneOf(("enterprise", "county", "city", "province")))
-    region = fields.String(required=True, validate=validate.Length(1, 20),
+    region = Text(required=True, validate=validate.Length(1, 20),
                            metadata={"description": "a quota district for county level, the city code above"})
 
 
 class ReviewerOut(BaseSchema):
     actor_ref = fields.String(data_key="actor")
     level = fields.String()
-    region = fields.String()
+    region = Text()
