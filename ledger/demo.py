@@ -33,6 +33,7 @@ from ledger.principal import SYSTEM, Principal
 from ledger.records import service
 from ledger.records.models import LearningRecord
 from ledger.roles import Role
+from ledger.subsidies import demo as subsidy_demo
 
 DEMO_PREFIX = "demo:"
 LEARNERS = 300
@@ -270,6 +271,7 @@ def load_demo_data(session: Session, keyring: Keyring, bank_did: str, public_url
         if refused:
             raise AssertionError(f"demo record refused: {refused[0].problems}")
     _change_some(session, keyring, bank_did, insts, rng)
+    subsidy_demo.load_demo_subsidies(session, keyring, bank_did, public_url, insts["open_university"])
     ids = demo_ids(session)
     assert ids is not None
     return ids

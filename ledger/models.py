@@ -9,6 +9,7 @@ from ledger.institutions import Authorisation, Institution, InstitutionKey
 from ledger.log.models import LogEntry, LogHead, LogNode, SignedCheckpoint
 from ledger.people import User, WebSession
 from ledger.records.models import IdempotencyKey, LearningRecord, StatusList
+from ledger.subsidies import models as subsidy_models  # noqa: F401  (subsidy tables in the metadata)
 
 __all__ = [
     "Account", "AccountAccess", "AccountOpening", "Authorisation", "EntryDocument", "Institution",

@@ -1,0 +1,68 @@
+"""Pages `/me/subsidies` (a worker's claims, each review step and payment) and `/union` (review console).
+
+Self-contained until the site layout (web/, base.html) lands on main; the lead may move this to
+web/subsidies.py. Pages read through the services; actions go to the JSON API with the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, render_template
+
+from api.auth import current_principal, state
+from api.extensions import db
+from ledger.roles import Role
+from ledger.subsidies import service
+from ledger.subsidies.policies import get_policy
+
+bp = Blueprint("subsidy_pages", __name__,
+               template_folder=str(Path(__file__).resolve().parent.parent / "web" / "templates"))
+
+STATUS_ZH = {"submitted": "审核中", "returned": "已退回修改", "approved": "已通过", "rejected": "未通过",
+             "pending": "待发放", "paid": "已发放", "failed": "发放失败", "reissued": "已重新发放"}
+LEVEL_ZH = {"enterprise": "企业工会", "county": "县（市、区）总工会", "city": "市总工会", "province": "省总工会"}
+
+
+def _view(claim: Any) -> dict[str, Any]:
+    policy = get_policy(claim.policy_id)
+    steps = []
+    decided = {d.level: d for d in service.decisions(db.session, claim.id)}
+    for i, level in enumerate(policy.review_levels):
+        d = decided.get(level)
+        if d is not None and (d.decision == "approve" or i < claim.level_index or claim.status != "submitted"):
+            state_ = {"approve": "通过", "return": "退回修改", "reject": "不通过"}[d.decision]
+        elif claim.status == "submitted" and i == claim.level_index:
+            state_ = "审核中"
+        else:
+            state_ = "未开始"
+        steps.append({"level": LEVEL_ZH.get(level, level), "state": state_, "reason": d.reason if d else None,
+                      "at": d.decided_at if d else None})
+    return {"claim": claim, "policy": policy, "steps": steps, "status_zh": STATUS_ZH.get(claim.status, claim.status),
+            "payments": service.payment_status(db.session, claim),
+            "funders": {f["id"]: f["name_zh"] for f in policy.funders}}
+
+
+def _csrf() -> str:
+    ws = state().get("web_session")
+    return ws.csrf_token if ws is not None else ""
+
+
+@bp.route("/me/subsidies")
+def my_subsidies() -> Any:
+    p = current_principal(optional=True)
+    if p is None or not p.has(Role.LEARNER) or p.account_id is None:
+        return render_template("subsidies/me.html", claims=None, policies=service.all_policies(), csrf=""), 401
+    claims = [_view(c) for c in service.list_claims(db.session, p)]
+    return render_template("subsidies/me.html", claims=claims, policies=service.all_policies(), csrf=_csrf(),
+                           account=p.account_id, status_zh=STATUS_ZH)
+
+
+@bp.route("/union")
+def union_console() -> Any:
+    p = current_principal(optional=True)
+    if p is None or not p.has(Role.UNION, Role.OPERATOR):
+        return render_template("subsidies/union.html", claims=None, csrf=""), 401
+    claims = [_view(c) for c in service.list_claims(db.session, p)]
+    return render_template("subsidies/union.html", claims=claims, csrf=_csrf(), status_zh=STATUS_ZH)

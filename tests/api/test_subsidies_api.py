@@ -1,0 +1,148 @@
+"""`/api/v1/subsidies/…` end to end: a learner claims, unions review level by level, payments, the public notice."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api.extensions import db
+from ledger import accounts
+from ledger.subsidies import service
+from ledger.subsidies.masking import mask_name
+from tests.db.test_subsidies import claimant
+from tests.factories import api_client, auth, institution, institution_client, learner_token
+
+DECL = {"union_member": True, "post": "workshop_director", "contract_start": "2019-05-01", "civil_servant": False}
+
+
+@pytest.fixture
+def pinned(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "SUBSIDY_NOW", "2022-04-01T08:00:00+00:00")
+
+
+def reviewer(level: str, region: str) -> str:
+    cid, token = api_client("union")
+    service.set_reviewer(db.session, f"client:{cid}", level, region)
+    db.session.commit()
+    return token
+
+
+def test_policies_are_listed_with_their_hash(client: FlaskClient) -> None:
+    r = client.get("/api/v1/subsidies/policies")
+    assert r.status_code == 200 and r.json[0]["id"] == "liaocheng-2022" and r.json[0]["content_hash"].startswith("sha256:")
+    one = client.get("/api/v1/subsidies/policies/liaocheng-2022").json
+    assert len(one["document"]["quotas"]) == 12
+    assert client.get("/api/v1/subsidies/policies/nope").status_code == 404
+
+
+def test_claim_review_pay_and_public_notice(client: FlaskClient, pinned: None) -> None:
+    college = institution_client(institution("college", authorised_kinds=["enrolment"]).id)
+    acc = claimant(client, college, 7, name="欧阳小锋")
+    me = learner_token(acc.id)
+    body = {"policy": "liaocheng-2022", "account": f"urn:uuid:{acc.id}", "district": "371502", "declarations": DECL}
+    r = client.post("/api/v1/subsidies/claims", json=body, headers=auth(me))
+    assert r.status_code == 201, r.json
+    claim = r.json
+    assert claim["status"] == "submitted" and claim["review_level"] == "county" and claim["total"] == "2000"
+    again = client.post("/api/v1/subsidies/claims", json=body, headers=auth(me))
+    assert again.status_code == 409 and again.headers["Content-Type"].startswith("application/problem+json")
+
+    pdf = base64.b64encode(b"%PDF-1.4 receipt").decode()
+    r = client.post(f"/api/v1/subsidies/claims/{claim['id']}/attachments", headers=auth(me),
+                    json={"kind": "tuition_receipt", "filename": "收据.pdf", "media_type": "application/pdf",
+                          "content_base64": pdf})
+    assert r.status_code == 201 and r.json["size"] == 16
+
+    county, city = reviewer("county", "371502"), reviewer("city", "371500")
+    assert client.post(f"/api/v1/subsidies/claims/{claim['id']}/decisions", json={"decision": "approve"},
+                       headers=auth(me)).status_code == 403
+    r = client.post(f"/api/v1/subsidies/claims/{claim['id']}/decisions", json={"decision": "approve"},
+                    headers=auth(county))
+    assert r.json["review_level"] == "city"
+    r = client.post(f"/api/v1/subsidies/claims/{claim['id']}/decisions", json={"decision": "approve"},
+                    headers=auth(city))
+    assert r.json["status"] == "approved" and [d["level"] for d in r.json["decisions"]] == ["county", "city"]
+    r = client.post(f"/api/v1/subsidies/claims/{claim['id']}/payments", json={"funder": "shandong-fts",
+                                                                              "status": "paid"}, headers=auth(city))
+    assert r.json["payment_status"] == {"shandong-fts": "paid", "liaocheng-fts": "pending"}
+    mine = client.get(f"/api/v1/subsidies/claims/{claim['id']}", headers=auth(me)).json
+    assert mine["payment_status"]["shandong-fts"] == "paid" and mine["attachments"][0]["kind"] == "tuition_receipt"
+    assert len(client.get("/api/v1/subsidies/claims", headers=auth(county)).json) == 1
+    assert client.get("/api/v1/subsidies/claims", headers=auth(reviewer("county", "371503"))).json == []
+
+    rows = client.get("/api/v1/subsidies/policies/liaocheng-2022/notice?district=371502").json
+    assert rows[0]["name"] == "欧**锋" and "*" * 10 in rows[0]["national_id"]
+    csv = client.get("/api/v1/subsidies/policies/liaocheng-2022/notice.csv")
+    assert csv.mimetype == "text/csv" and "欧**锋" in csv.text and "欧阳小锋" not in csv.text
+    rep = client.get("/api/v1/subsidies/policies/liaocheng-2022/report", headers=auth(city)).json
+    assert next(r for r in rep if r["district"] == "371502")["used"] == 1
+
+
+def test_bad_input_is_problem_json_field_by_field_and_changes_nothing(client: FlaskClient, pinned: None) -> None:
+    college = institution_client(institution("college", authorised_kinds=["enrolment"]).id)
+    acc = claimant(client, college, 8, born="20040402")  # 17 on 2022-03-01
+    me = learner_token(acc.id)
+    body = {"policy": "liaocheng-2022", "account": f"urn:uuid:{acc.id}", "district": "371502",
+            "declarations": {**DECL, "contract_start": "2021-06-01"}}
+    r = client.post("/api/v1/subsidies/claims", json=body, headers=auth(me))
+    assert r.status_code == 422, r.json
+    fields = {f["field"]: f for f in r.json["errors"]}
+    assert set(fields) == {"rules.adult_on_enrolment", "rules.contract_one_year"}
+    assert fields["rules.adult_on_enrolment"]["message_zh"]
+    r = client.post("/api/v1/subsidies/claims", headers=auth(me),
+                    json={**body, "district": "x", "declarations": {**DECL, "post": "boss"}})
+    assert r.status_code == 422 and "declarations.post" in {f["field"] for f in r.json["errors"]}
+    other = learner_token(uuid.uuid4())
+    assert client.post("/api/v1/subsidies/claims", json=body, headers=auth(other)).status_code in (403, 404)
+    assert client.get("/api/v1/subsidies/claims", headers=auth(me)).json == []
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=2, max_size=6))
+def test_the_notice_never_leaks_a_full_name_or_id(client: FlaskClient, app: Flask, name: str) -> None:
+    """Random names through the real notice endpoints (JSON and CSV): neither the name nor the ID appears."""
+    app.config["SUBSIDY_NOW"] = "2022-04-01T08:00:00+00:00"
+    try:
+        college = institution_client(institution("college", authorised_kinds=["enrolment"]).id)
+        acc = claimant(client, college, secrets.randbelow(1000), name=name, born=f"19{secrets.randbelow(60) + 40}0101")
+        nid = accounts.personal_data(app.extensions["creditbank.keyring"], acc).national_id
+        body = {"policy": "liaocheng-2022", "account": f"urn:uuid:{acc.id}", "district": "371500-dujia",
+                "declarations": DECL}
+        claim = client.post("/api/v1/subsidies/claims", json=body, headers=auth(learner_token(acc.id))).json
+        for level, region in (("county", "371500-dujia"), ("city", "371500")):
+            r = client.post(f"/api/v1/subsidies/claims/{claim['id']}/decisions", json={"decision": "approve"},
+                            headers=auth(reviewer(level, region)))
+            assert r.status_code == 200, r.json
+        for url in ("notice?district=371500-dujia", "notice.csv?district=371500-dujia"):
+            resp = client.get(f"/api/v1/subsidies/policies/liaocheng-2022/{url}")
+            text = resp.text if url.startswith("notice.csv") else json.dumps(resp.json, ensure_ascii=False)
+            assert name not in text and nid not in text and nid[6:14] not in text
+            assert mask_name(name) in text
+    finally:
+        app.config.pop("SUBSIDY_NOW", None)
+        db.session.rollback()
+        from ledger.subsidies.models import SubsidyClaim, SubsidyDecision, SubsidyQuota
+        db.session.execute(sa.delete(SubsidyDecision))
+        db.session.execute(sa.delete(SubsidyClaim))
+        db.session.execute(sa.update(SubsidyQuota).values(used=0))
+        db.session.commit()
+
+
+def test_operator_sets_a_reviewer_profile(client: FlaskClient) -> None:
+    _, op = api_client("operator")
+    cid, union = api_client("union")
+    body = {"actor": f"client:{cid}", "level": "county", "region": "371503"}
+    assert client.put("/api/v1/subsidies/reviewers", json=body, headers=auth(union)).status_code == 403
+    r = client.put("/api/v1/subsidies/reviewers", json=body, headers=auth(op))
+    assert r.status_code == 200 and r.json == body
+    bad = client.put("/api/v1/subsidies/reviewers", json={**body, "level": "village"}, headers=auth(op))
+    assert bad.status_code == 422 and [e["field"] for e in bad.json["errors"]] == ["level"]
