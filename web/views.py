@@ -403,20 +403,19 @@ def operator(who: Principal) -> str:
     from ledger.log import checkpoints
 
     insts = institutions.list_institutions(db.session)
+    from ledger.log import tree_head
+
     cp = checkpoints.latest_checkpoint(db.session)
+    log_size = tree_head(db.session)[0]
     figures = stats.statistics(db.session)
     db.session.commit()
-    return render_template("operator.html", insts=insts, checkpoint=cp, stats=figures,
+    return render_template("operator.html", insts=insts, checkpoint=cp, log_size=log_size, stats=figures,
                            rulesets=conversions.list_rulesets(), programmes=conversions.list_programmes(),
                            charts={k: stats.bar_chart(v) for k, v in figures["charts"].items()},
                            now=dt.datetime.now(dt.UTC))
 
 
-@bp.app_errorhandler(400)
+@bp.errorhandler(400)
 def _bad_request(err: Any) -> Any:
-    if request.path.startswith("/api/"):
-        from api import problems
-
-        return problems.from_http_exception(err)
     return make_response(render_template("message.html", lines=[_("The form expired; reload the page and try again.")],
                                          ok=False), 400)

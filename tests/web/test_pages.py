@@ -145,7 +145,7 @@ def test_me_shows_records_and_a_conversion_preview_and_verify_turns_red(client: 
 
     log_in(client, learner.username)
     html = client.get("/me").get_data(as_text=True)
-    assert "课程学分" in html and "已认定" in html and "学分转换预览" in html
+    assert "课程学分" in html and "已认定" in html and "学分转换预览" in html and "下载凭证" in html
     programme = conversions.list_programmes()[0]["id"]
     r = client.get("/me", query_string={"programme": programme, "fragment": "plan"}, headers={"HX-Request": "true"})
     assert r.status_code == 200 and "可认定学分" in r.get_data(as_text=True) and "<html" not in r.get_data(as_text=True)
@@ -188,4 +188,4 @@ def test_operator_page_has_statistics_charts(client: FlaskClient, db_session: An
     op = user("operator")
     log_in(client, op.username)
     html = client.get("/operator").get_data(as_text=True)
-    assert "统计" in html and "<svg" in html and "透明日志" in html and "机构与密钥" in html
+    assert "统计" in html and "<svg" in html and "日志条目数" in html and "透明日志" in html and "机构与密钥" in html
