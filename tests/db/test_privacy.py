@@ -138,14 +138,14 @@ def test_reader_check_and_export_section_hooks(db_session) -> None:  # type: ign
         return institution_id == poster.id and acc.id in account_ids
 
     accounts.register_reader_check(posted)
-    accounts.register_export_section("records", lambda s, k, a, ids: [{"account": a.ref, "n": len(ids)}])
+    accounts.register_export_section("test_posted_section", lambda s, k, a, ids: [{"account": a.ref, "n": len(ids)}])
     try:
         assert accounts.get_account_for(db_session, actor, acc.id, "成绩录入").id == acc.id
         exported = accounts.export_account(db_session, _keyring(), SYSTEM, acc.id, "依申请导出")
-        assert exported["sections"]["records"] == [{"account": acc.ref, "n": 1}]
+        assert exported["sections"]["test_posted_section"] == [{"account": acc.ref, "n": 1}]
         # a posting institution may read, but only openers correct
         with pytest.raises(Forbidden):
             accounts.correct_account(db_session, _keyring(), actor, bank_did(), acc.id, {"name": "x"}, "更正")
     finally:
         accounts._reader_checks.remove(posted)
-        accounts._export_sections.pop("records")
+        accounts._export_sections.pop("test_posted_section")
