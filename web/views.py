@@ -353,6 +353,8 @@ def console_batch(who: Principal) -> Any:
             payload = json.loads(stripped)
             if isinstance(payload, list):
                 payload = {"records": payload}
+            elif isinstance(payload, dict) and "records" not in payload:
+                payload = {"records": [payload]}  # one record typed or pasted into the form
             rows, refused = _post(who, payload, False)
         elif stripped:
             rows, refused = _post(who, {"records": parse_records_csv(text)}, True)

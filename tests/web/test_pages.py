@@ -189,3 +189,13 @@ def test_operator_page_has_statistics_charts(client: FlaskClient, db_session: An
     log_in(client, op.username)
     html = client.get("/operator").get_data(as_text=True)
     assert "统计" in html and "<svg" in html and "日志条目数" in html and "透明日志" in html and "机构与密钥" in html
+
+
+def test_console_posts_one_pasted_record(client: FlaskClient, db_session: Any) -> None:
+    college, acct, staff, _ = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    body = json.dumps(record_body(acct.id, external_ref="WEB-ONE"))
+    r = client.post("/console/batch", data={"csrf_token": csrf(client, "/console"), "text": body})
+    assert r.status_code == 200 and "已提交 1 条记录" in r.get_data(as_text=True)
+    assert db_session.scalar(sa.select(LearningRecord.external_ref).where(
+        LearningRecord.institution_id == college.id)) == "WEB-ONE"
