@@ -395,6 +395,45 @@ def console_change(who: Principal, record_id: str, action: str) -> Any:
     return redirect(url_for("web.console"))
 
 
+@bp.route("/console/records/<record_id>/correct", methods=["GET", "POST"])
+@page(Role.INSTITUTION)
+def console_correct(who: Principal, record_id: str) -> Any:
+    """Supersede a record with a corrected one: the record as JSON to edit, then the service's answer."""
+    from schemas.records import CorrectIn
+
+    try:
+        rid = uuid.UUID(record_id)
+    except ValueError:
+        abort(404)
+    try:
+        record = service.record_for(db.session, who, rid, None)
+    except LedgerError as err:
+        db.session.rollback()
+        return render_template("message.html", lines=error_text(err), ok=False), 404
+    errors: list[str] = []
+    text = json.dumps({"kind": record.kind, "external_ref": f"{record.external_ref}-C",
+                       "occurred_on": record.occurred_on.isoformat(), "outcome": record.outcome,
+                       "reason": ""}, ensure_ascii=False, indent=1, default=str)
+    if request.method == "POST":
+        text = request.form.get("text", "")
+        try:
+            data = CorrectIn().load(json.loads(text))
+            reason = data.pop("reason", None)
+            service.correct_record(db.session, keyring(), who, rid, data, reason,
+                                   public_url=str(current_app.config["PUBLIC_URL"]), bank_did=bank_did())
+            db.session.commit()
+            return redirect(url_for("web.console"))
+        except json.JSONDecodeError:
+            errors = [_("The file cannot be read as records.")]
+        except ValidationError as err:
+            errors = [f"{k}: {v}" for k, v in err.normalized_messages().items()]
+        except LedgerError as err:
+            errors = error_text(err)
+        db.session.rollback()
+    db.session.commit()
+    return render_template("correct.html", record=record, text=text, errors=errors), 422 if errors else 200
+
+
 # --------------------------------------------------------------------------- /operator
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from html import unescape
 from typing import Any
 
 import sqlalchemy as sa
@@ -199,3 +200,23 @@ def test_console_posts_one_pasted_record(client: FlaskClient, db_session: Any) -
     assert r.status_code == 200 and "已提交 1 条记录" in r.get_data(as_text=True)
     assert db_session.scalar(sa.select(LearningRecord.external_ref).where(
         LearningRecord.institution_id == college.id)) == "WEB-ONE"
+
+
+def test_console_correct_supersedes_the_record(client: FlaskClient, db_session: Any) -> None:
+    _, acct, staff, _ = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    _upload(client, {"records": [record_body(acct.id, external_ref="WEB-C-1")]})
+    old = db_session.scalar(sa.select(LearningRecord).where(LearningRecord.external_ref == "WEB-C-1"))
+    page = client.get(f"/console/records/{old.id}/correct")
+    assert page.status_code == 200 and "WEB-C-1-C" in page.get_data(as_text=True)
+    body = json.loads(unescape(re.search(r'<textarea id="text" name="text" rows="14">(.*?)</textarea>',
+                                page.get_data(as_text=True), re.S).group(1)))  # type: ignore[union-attr]
+    token = csrf(client, "/console")
+    r = client.post(f"/console/records/{old.id}/correct", data={"csrf_token": token, "text": "{bad"})
+    assert r.status_code == 422
+    body["reason"] = "学分录入错误"
+    r = client.post(f"/console/records/{old.id}/correct", data={"csrf_token": token, "text": json.dumps(body)})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    db_session.refresh(old)
+    assert old.status == "superseded"
+    assert db_session.scalar(sa.select(LearningRecord.status).where(LearningRecord.external_ref == "WEB-C-1-C")) == "active"
