@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: install run test test-deps lint check bench clean
+.PHONY: install run test test-deps lint check bench clean translations
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -38,6 +38,12 @@ check: lint
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+# Re-extract the page strings into translations/zh_Hans_CN/LC_MESSAGES/messages.po and compile the .mo (committed).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ --no-location -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l zh_Hans_CN --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations -l zh_Hans_CN
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/interop/node/node_modules

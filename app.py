@@ -140,6 +140,7 @@ def _install_cookies(app: Flask) -> None:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the credit bank application."""
     import api
+    import web
     from api import checkpointer, cli
     from api.extensions import alembic, babel, db, limiter
     from ledger.db import configure_engine
@@ -154,12 +155,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
     alembic.init_app(app)
-    babel.init_app(app, locale_selector=lambda: request.accept_languages.best_match(["zh_CN", "en"]) or "zh_CN")
+    from web import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     app.extensions["creditbank.hasher"] = password_hasher(app.config["PASSWORD_HASH_PROFILE"])
     app.extensions["creditbank.keyring"] = Keyring.from_config(app.config["MASTER_KEY"], app.config["OLD_MASTER_KEYS"])
 
     api.register(app)
+    web.register(app)
     _install_cookies(app)
     cli.register(app)
     checkpointer.start(app)

@@ -140,10 +140,13 @@ def demo_init() -> None:
     saved = json.loads(path.read_text()) if path.exists() else None
     ids = demo.load_demo_data(db.session, keyring(), bank_did(), str(current_app.config["PUBLIC_URL"]))
     db.session.commit()
-    if saved and saved.get("ids") == ids and demo.keys_still_valid(db.session, saved.get("keys", {})):
+    hasher = current_app.extensions["creditbank.hasher"]
+    if saved and saved.get("ids") == ids and demo.keys_still_valid(db.session, saved.get("keys", {})) \
+            and demo.logins_still_valid(db.session, hasher, saved.get("logins")):
         doc = saved
     else:
-        doc = demo.demo_document(demo.make_demo_keys(db.session, demo.key_bindings(db.session, ids)), ids)
+        doc = demo.demo_document(demo.make_demo_keys(db.session, demo.key_bindings(db.session, ids)), ids,
+                                 demo.make_demo_logins(db.session, hasher, ids))
         db.session.commit()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(doc, indent=1, ensure_ascii=False))

@@ -79,9 +79,63 @@ def make_demo_keys(session: Session, bindings: dict[str, dict[str, Any]] | None 
     return keys
 
 
-def demo_document(keys: dict[str, str], ids: dict[str, Any]) -> dict[str, Any]:
-    """The shape of instance/demo-keys.json (DESIGN.md §7)."""
-    return {"keys": keys, "ids": ids}
+def demo_document(keys: dict[str, str], ids: dict[str, Any],
+                  logins: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """The shape of instance/demo-keys.json (DESIGN.md §7), with the web logins per role when made."""
+    doc: dict[str, Any] = {"keys": keys, "ids": ids}
+    if logins is not None:
+        doc["logins"] = logins
+    return doc
+
+
+def make_demo_logins(session: Session, hasher: Any, ids: dict[str, str]) -> dict[str, dict[str, str]]:
+    """One web login per role (username demo-<role>) with a fresh random password, bound like the demo keys."""
+    import secrets
+
+    from ledger import people
+
+    bindings = key_bindings(session, ids)
+    logins: dict[str, dict[str, str]] = {}
+    for role in Role:
+        username = f"demo-{role.value}"
+        bound = bindings.get(role.value, {})
+        password = secrets.token_urlsafe(12)
+        user = session.scalar(sa.select(people.User).where(people.User.username == username))
+        if user is None:
+            user = people.create_user(
+                session, SYSTEM, hasher, username=username, display_name=_LOGIN_NAMES[role], roles=[role.value],
+                password=password, institution_id=bound.get("institution_id"), account_id=bound.get("account_id"),
+                organisation=bound.get("organisation"))
+        else:
+            user.password_hash = hasher.hash(password)
+            user.failed_logins = 0
+            user.locked_until = None
+            for attr, value in bound.items():
+                setattr(user, attr, value)
+        logins[role.value] = {"username": username, "password": password}
+    session.flush()
+    return logins
+
+
+def logins_still_valid(session: Session, hasher: Any, logins: Any) -> bool:
+    """True if every saved demo login still opens with its saved password."""
+    from ledger import people
+
+    if not isinstance(logins, dict) or set(logins) != {r.value for r in Role}:
+        return False
+    for entry in logins.values():
+        user = session.scalar(sa.select(people.User).where(people.User.username == entry.get("username")))
+        if user is None or not user.password_hash:
+            return False
+        try:
+            hasher.verify(user.password_hash, entry.get("password", ""))
+        except Exception:  # noqa: BLE001 — any mismatch means "make new ones"
+            return False
+    return True
+
+
+_LOGIN_NAMES = {Role.OPERATOR: "演示运营员", Role.INSTITUTION: "演示院校教务", Role.LEARNER: "演示学员",
+                Role.VERIFIER: "演示用人单位", Role.UNION: "演示工会审核员"}
 
 
 def key_bindings(session: Session, ids: dict[str, str]) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,222 @@
+"""The web pages: language (zh-CN default, English by cookie), login/activation with CSRF, and each page
+driving the real services: /me records and conversion preview, /console batches (nothing half-saved) and
+revocation, /verify verdicts turning red on revocation, /operator statistics."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from html import unescape
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.testing import FlaskClient
+
+from ledger import conversions, people
+from ledger.principal import SYSTEM
+from ledger.records.models import LearningRecord
+from tests.factories import account, institution, record_body, user
+
+PW = "correct horse battery"
+
+
+def csrf(client: FlaskClient, path: str = "/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, html[:500]
+    return m.group(1)
+
+
+def log_in(client: FlaskClient, username: str, password: str = PW) -> Any:
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)})
+
+
+def test_landing_is_chinese_by_default_and_english_after_switching(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert 'lang="zh-CN"' in html and "求学圆梦学分银行" in html and "您的学习成果" in html
+    r = client.get("/lang/en?next=/")
+    assert r.status_code == 302 and "cb_lang=en" in r.headers["Set-Cookie"]
+    html = client.get("/").get_data(as_text=True)
+    assert 'lang="en"' in html and "Your learning, recorded and recognised" in html and "您的学习成果" not in html
+    client.get("/lang/zh")
+    assert "您的学习成果" in client.get("/").get_data(as_text=True)
+
+
+def test_accept_language_english_without_cookie(client: FlaskClient) -> None:
+    html = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert "Your learning, recorded and recognised" in html
+    assert client.get("/lang/fr").status_code == 404
+    assert client.get("/lang/en?next=//evil.example").headers["Location"] == "/"
+
+
+def test_pages_need_login_and_the_right_role(client: FlaskClient, db_session: Any) -> None:
+    for path in ("/me", "/console", "/operator"):
+        r = client.get(path)
+        assert r.status_code == 302 and r.headers["Location"].startswith("/login?next=")
+    for path in ("/", "/login", "/activate", "/verify"):
+        assert client.get(path).status_code == 200
+    u = user("verifier", organisation="某公司")
+    assert log_in(client, u.username).status_code == 302
+    for path in ("/me", "/console", "/operator"):
+        r = client.get(path)
+        assert r.status_code == 403 and "此账号无权访问" in r.get_data(as_text=True)
+
+
+def test_login_errors_in_chinese_and_csrf_required(client: FlaskClient, db_session: Any) -> None:
+    u = user("learner", account_id=account().id)
+    r = client.post("/login", data={"username": u.username, "password": "nope", "csrf_token": csrf(client)})
+    assert r.status_code == 422 and "用户名或密码错误" in r.get_data(as_text=True)
+    assert db_session.get(people.User, u.id).failed_logins == 1
+    r = client.post("/login", data={"username": u.username, "password": PW})
+    assert r.status_code == 400  # no CSRF token
+    client.get("/lang/en")
+    r = client.post("/login", data={"username": u.username, "password": "nope", "csrf_token": csrf(client)})
+    assert "wrong username or password" in r.get_data(as_text=True)
+    r = log_in(client, u.username)
+    assert r.status_code == 302 and r.headers["Location"] == "/me" and "cb_session=" in r.headers["Set-Cookie"]
+    token = csrf(client, "/me")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/me").status_code == 302
+
+
+def test_activate_with_one_time_code_then_log_in(client: FlaskClient, db_session: Any) -> None:
+    u = people.create_user(db_session, SYSTEM, current_app.extensions["creditbank.hasher"], username="newbie",
+                           display_name="新学员", roles=["learner"], account_id=account().id)
+    code = people.issue_reset_code(db_session, SYSTEM, u.username)
+    db_session.commit()
+    data = {"username": "newbie", "code": "wrong", "password": "a long new password", "password2": "a long new password"}
+    r = client.post("/activate", data={**data, "csrf_token": csrf(client, "/activate")})
+    assert r.status_code == 422 and 'role="alert"' in r.get_data(as_text=True)
+    r = client.post("/activate", data={**data, "code": code, "csrf_token": csrf(client, "/activate")})
+    assert r.status_code == 200 and "密码已设置" in r.get_data(as_text=True)
+    assert log_in(client, "newbie", "a long new password").status_code == 302
+
+
+def _college_and_learner(db_session: Any) -> tuple[Any, Any, Any, Any]:
+    college = institution("college")
+    acct = account()
+    staff = user("institution", institution_id=college.id, organisation=college.name)
+    learner = user("learner", account_id=acct.id)
+    return college, acct, staff, learner
+
+
+def _upload(client: FlaskClient, body: Any) -> Any:
+    token = csrf(client, "/console")
+    data = {"csrf_token": token, "file": (io.BytesIO(json.dumps(body).encode()), "batch.json")}
+    return client.post("/console/batch", data=data, content_type="multipart/form-data")
+
+
+def test_console_batch_with_a_bad_row_saves_nothing_then_posts(client: FlaskClient, db_session: Any) -> None:
+    college, acct, staff, _ = _college_and_learner(db_session)
+    assert log_in(client, staff.username).headers["Location"] == "/console"
+    good = [record_body(acct.id, external_ref=f"WEB-{i}") for i in range(3)]
+    bad = record_body(acct.id, external_ref="WEB-BAD")
+    bad["outcome"] = {}
+    r = _upload(client, {"records": [*good, bad]})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "1 行被拒绝；未保存任何记录" in html and 'class="bad"' in html
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(LearningRecord)
+                             .where(LearningRecord.institution_id == college.id)) == 0
+    r = _upload(client, {"records": good})
+    assert r.status_code == 200 and "已提交 3 条记录" in r.get_data(as_text=True)
+    refs = set(db_session.scalars(sa.select(LearningRecord.external_ref)
+                                  .where(LearningRecord.institution_id == college.id)))
+    assert refs == {"WEB-0", "WEB-1", "WEB-2"}
+    assert "WEB-1" in client.get("/console").get_data(as_text=True)
+
+
+def test_console_csv_upload_names_the_row(client: FlaskClient, db_session: Any) -> None:
+    _, _, staff, _ = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    token = csrf(client, "/console")
+    r = client.post("/console/batch", data={"csrf_token": token, "file": (io.BytesIO(b"not,a,records,file\n1,2,3,4\n"),
+                                                                         "x.csv")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and 'role="alert"' in r.get_data(as_text=True)
+
+
+def test_me_shows_records_and_a_conversion_preview_and_verify_turns_red(client: FlaskClient, db_session: Any) -> None:
+    college, acct, staff, learner = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    assert _upload(client, {"records": [record_body(acct.id, external_ref="WEB-ME-1")]}).status_code == 200
+    record = db_session.scalar(sa.select(LearningRecord).where(LearningRecord.external_ref == "WEB-ME-1"))
+    credential = json.dumps(record.credential)
+    client.post("/logout", data={"csrf_token": csrf(client, "/console")})
+
+    log_in(client, learner.username)
+    html = client.get("/me").get_data(as_text=True)
+    assert "课程学分" in html and "已认定" in html and "学分转换预览" in html and "下载凭证" in html
+    programme = conversions.list_programmes()[0]["id"]
+    r = client.get("/me", query_string={"programme": programme, "fragment": "plan"}, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "可认定学分" in r.get_data(as_text=True) and "<html" not in r.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf(client, "/me")})
+
+    def verdict(text: str) -> str:
+        html = client.post("/verify", data={"credential": text, "csrf_token": csrf(client, "/verify")}).get_data(
+            as_text=True)
+        m = re.search(r'data-verdict="(\w+)"', html)
+        assert m, html
+        return m.group(1)
+
+    assert verdict(credential) == "green"
+    tampered = json.loads(credential)
+    tampered["name"] = "伪造"
+    assert verdict(json.dumps(tampered)) == "red"
+    assert verdict("not json") == "red"
+
+    log_in(client, staff.username)
+    r = client.post(f"/console/records/{record.id}/revoke", data={"reason": "发错了", "csrf_token": csrf(client, "/console")})
+    assert r.status_code == 302
+    client.post("/logout", data={"csrf_token": csrf(client, "/console")})
+    assert verdict(credential) == "red"
+    assert "已撤销" in client.post("/verify", data={"credential": credential, "csrf_token": csrf(client, "/verify")}
+                                  ).get_data(as_text=True)
+
+
+def test_revoke_without_reason_shows_the_error_and_changes_nothing(client: FlaskClient, db_session: Any) -> None:
+    _, acct, staff, _ = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    _upload(client, {"records": [record_body(acct.id, external_ref="WEB-R-1")]})
+    record = db_session.scalar(sa.select(LearningRecord).where(LearningRecord.external_ref == "WEB-R-1"))
+    r = client.post(f"/console/records/{record.id}/revoke", data={"reason": "", "csrf_token": csrf(client, "/console")})
+    assert r.status_code == 422
+    db_session.refresh(record)
+    assert record.status == "active"
+
+
+def test_operator_page_has_statistics_charts(client: FlaskClient, db_session: Any) -> None:
+    op = user("operator")
+    log_in(client, op.username)
+    html = client.get("/operator").get_data(as_text=True)
+    assert "统计" in html and "<svg" in html and "日志条目数" in html and "透明日志" in html and "机构与密钥" in html
+
+
+def test_console_posts_one_pasted_record(client: FlaskClient, db_session: Any) -> None:
+    college, acct, staff, _ = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    body = json.dumps(record_body(acct.id, external_ref="WEB-ONE"))
+    r = client.post("/console/batch", data={"csrf_token": csrf(client, "/console"), "text": body})
+    assert r.status_code == 200 and "已提交 1 条记录" in r.get_data(as_text=True)
+    assert db_session.scalar(sa.select(LearningRecord.external_ref).where(
+        LearningRecord.institution_id == college.id)) == "WEB-ONE"
+
+
+def test_console_correct_supersedes_the_record(client: FlaskClient, db_session: Any) -> None:
+    _, acct, staff, _ = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    _upload(client, {"records": [record_body(acct.id, external_ref="WEB-C-1")]})
+    old = db_session.scalar(sa.select(LearningRecord).where(LearningRecord.external_ref == "WEB-C-1"))
+    page = client.get(f"/console/records/{old.id}/correct")
+    assert page.status_code == 200 and "WEB-C-1-C" in page.get_data(as_text=True)
+    body = json.loads(unescape(re.search(r'<textarea id="text" name="text" rows="14">(.*?)</textarea>',
+                                page.get_data(as_text=True), re.S).group(1)))  # type: ignore[union-attr]
+    token = csrf(client, "/console")
+    r = client.post(f"/console/records/{old.id}/correct", data={"csrf_token": token, "text": "{bad"})
+    assert r.status_code == 422
+    body["reason"] = "学分录入错误"
+    r = client.post(f"/console/records/{old.id}/correct", data={"csrf_token": token, "text": json.dumps(body)})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    db_session.refresh(old)
+    assert old.status == "superseded"
+    assert db_session.scalar(sa.select(LearningRecord.status).where(LearningRecord.external_ref == "WEB-C-1-C")) == "active"
