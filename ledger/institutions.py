@@ -12,6 +12,7 @@ its document kept in `entry_documents`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -319,6 +320,9 @@ def _kinds(values: list[str], field: str, enum: type[Any]) -> list[Any]:
     return out
 
 
+_URL = re.compile(r"https?://[^\s\u0000-\u001f\u007f-\u009f\ud800-\udfff]+")
+
+
 def register_institution(
     session: Session,
     keyring: Keyring,
@@ -346,6 +350,9 @@ def register_institution(
                                      "不是 GB/T 2260 行政区划代码：应为以省级代码开头的 6 位数字"))
     if not name.strip():
         problems.append(FieldProblem("name", "must not be blank", "不能为空"))
+    if url is not None and (len(url) > 500 or not _URL.fullmatch(url)):
+        problems.append(FieldProblem("url", "must be an http(s) address of at most 500 characters, without spaces or control characters",
+                                     "须为 http(s) 网址，不超过 500 个字符，且不含空格或控制字符"))
     if problems:
         raise Invalid("invalid institution", "机构信息无效", problems)
     [ikind] = _kinds([kind], "kind", IssuerKind)

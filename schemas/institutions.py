@@ -13,7 +13,7 @@ from schemas.base import BaseSchema, Text, UrnUuid, UTCDateTimeField
 
 MULTIKEY = r"^z6Mk[1-9A-HJ-NP-Za-km-z]{44}$"
 DID_KEY = r"^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{44}$"
-URL = r"^https?://[^\s\u0000-\u001f\u007f]+$"
+URL = r"^https?://[^\s\u0000-\u001f\u007f-\u009f\ud800-\udfff]+$"
 
 _ISSUER_KIND = [k.value for k in IssuerKind]
 _OUTCOME_KIND = [k.value for k in OutcomeKind]
@@ -32,8 +32,8 @@ class InstitutionIn(BaseSchema):
     name = Text(required=True, validate=validate.Length(min=1, max=200),
                 metadata={"description": "name in Chinese, e.g. 重庆电力高等专科学校"})
     region_code = _pattern(REGION_CODE, required=True, metadata={"description": "GB/T 2260 code, e.g. 500000"})
-    url = Text(load_default=None, allow_none=True, validate=[validate.Length(max=500), validate.Regexp(URL)],
-               metadata={"pattern": URL})
+    # checked by the ledger (ledger.institutions.register_institution: `…/invalid`, zh/en), documented here
+    url = fields.String(load_default=None, allow_none=True, metadata={"pattern": URL, "maxLength": 500})
     public_key_multibase = _pattern(MULTIKEY, load_default=None, allow_none=True,
                                     metadata={"description": "own Ed25519 key as Multikey"})
     did = _pattern(DID_KEY, load_default=None, allow_none=True, metadata={"description": "own Ed25519 key as did:key"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
@@ -67,8 +68,6 @@ def test_bad_registration_is_field_by_field(client: FlaskClient, db_session) -> 
     [err] = r.json["errors"]
     assert err["field"] == "region_code" and err["message_zh"] == "格式不符合要求。"
     # services called directly get the same rule with its own message
-    import pytest
-
     from ledger.errors import Invalid
     from ledger.principal import SYSTEM
 
@@ -237,3 +236,17 @@ def test_institution_makes_its_own_clients(client: FlaskClient) -> None:
     other = institution_client(institution().id)
     assert client.post(f"/api/v1/institutions/urn:uuid:{inst.id}/clients", json={"name": "x"},
                        headers=auth(other)).status_code == 403
+
+
+@pytest.mark.parametrize("url", ["f", "ftp://x.cn", "https://a b.cn", "https://x.cn/\u0016", "https://x.cn/\u0097",
+                                 "https://x.cn/" + "a" * 500])
+def test_a_bad_website_is_refused_by_field_and_nothing_is_registered(client: FlaskClient, db_session, url: str) -> None:  # type: ignore[no-untyped-def]
+    _, op = api_client("operator")
+    before = client.get("/api/v1/institutions").json
+    r = client.post("/api/v1/institutions", json={**COLLEGE, "url": url}, headers=auth(op))
+    assert r.status_code == 422 and r.json["type"].endswith("/invalid")
+    [err] = r.json["errors"]
+    assert err["field"] == "url" and "网址" in err["message_zh"]
+    assert client.get("/api/v1/institutions").json == before
+    ok = client.post("/api/v1/institutions", json={**COLLEGE, "url": "https://www.cqepc.edu.cn/学院"}, headers=auth(op))
+    assert ok.status_code == 201
