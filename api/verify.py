@@ -1,0 +1,97 @@
+"""`POST /api/v1/verify` (public, rate-limited by the default limit) and `GET /api/v1/records/{id}/bundle`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, current_app, request
+from flask_smorest import Blueprint
+
+from api.context import keyring, log_signer
+from api.extensions import db
+from api.ids import path_uuid
+from credentials.bundle import make_bundle
+from ledger import verify as verifier
+from ledger.errors import Conflict, FieldProblem, Invalid
+from ledger.log import checkpoints
+from ledger.log.proofs import inclusion_proof
+from ledger.records import service
+from schemas.records import JsonDocument
+
+blp = Blueprint("verify", __name__, url_prefix="/api/v1",
+                description="Verification of credentials and offline proof bundles (public)")
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status,
+                    mimetype="application/json")
+
+
+def _invalid(field: str, en: str, zh: str) -> Invalid:
+    return Invalid("the request cannot be verified as sent", "无法按所提交的内容进行验证",
+                   [FieldProblem(field, en, zh)])
+
+
+def _input() -> tuple[Any, str | None]:
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise _invalid("file", "upload the credential or bundle as the field `file`", "请以 file 字段上传凭证或证明包")
+        try:
+            document = json.loads(upload.read())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _invalid("file", "the file is not JSON", "文件不是 JSON") from exc
+        nid = request.form.get("national_id") or None
+    else:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise _invalid("_body", "send {\"credential\": …} as JSON or a multipart upload",
+                           "请以 JSON 提交 {\"credential\": …} 或以表单上传文件")
+        document = body.get("credential")
+        nid = body.get("national_id")
+        if nid is not None and not isinstance(nid, str):
+            raise _invalid("national_id", "must be a string", "必须是字符串")
+        unknown = set(body) - {"credential", "national_id"}
+        if unknown:
+            raise _invalid(sorted(unknown)[0], "unknown field", "未知字段")
+    if not isinstance(document, dict):
+        raise _invalid("credential", "expected a credential or a proof bundle (a JSON object)",
+                       "需要凭证或证明包（JSON 对象）")
+    return document, nid
+
+
+@blp.route("/verify", methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {
+    "application/json": {"schema": {"type": "object", "properties": {
+        "credential": {"type": "object"}, "national_id": {"type": "string"}}, "required": ["credential"]}},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}, "national_id": {"type": "string"}}}}}})
+@blp.response(200, JsonDocument, description="the verdict with its checks")
+def verify() -> Any:
+    """Verify a record credential or an offline proof bundle (public): the checks `proof`, `issuer`,
+    `authority`, `key`, `status`, `log` and, when `national_id` is given, `identity` (never echoed)."""
+    document, nid = _input()
+    signer = log_signer()
+    checkpoints.sign_if_due(db.session, signer, min_interval=float(current_app.config["CHECKPOINT_INTERVAL"]))
+    verdict = verifier.verify_document(db.session, keyring(), signer.verifier, document, national_id=nid)
+    db.session.rollback()
+    return _json(verdict)
+
+
+@blp.route("/records/<string:record_id>/bundle", methods=["GET"])
+@blp.response(200, JsonDocument, description="the offline proof bundle (DESIGN.md §8)")
+def get_bundle(record_id: str) -> Any:
+    """The record's offline proof bundle (public, like the credential and its proof): the credential as
+    signed, its entry, the inclusion proof, the checkpoint note and the log's verifier key."""
+    record = service.get_record(db.session, path_uuid(record_id))
+    signer = log_signer()
+    checkpoints.sign_if_due(db.session, signer, min_interval=float(current_app.config["CHECKPOINT_INTERVAL"]))
+    cp = checkpoints.latest_checkpoint(db.session)
+    if cp is None or cp.size <= record.entry_index:
+        raise Conflict("no signed checkpoint covers this record's entry yet; try again shortly",
+                       "尚无已签署的检查点覆盖该记录的条目，请稍后再试", code="pending")
+    inclusion = inclusion_proof(db.session, record.entry_index, cp.size)
+    body = make_bundle(record.credential, inclusion, cp.note, signer.verifier.key_string())
+    db.session.commit()
+    return _json(body)
