@@ -8,7 +8,8 @@ from typing import Any
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
-from api.context import keyring, log_signer
+from api.auth import requires
+from api.context import bank_did, keyring, log_signer
 from api.extensions import db
 from api.ids import path_uuid
 from credentials.bundle import make_bundle
@@ -74,7 +75,8 @@ def verify() -> Any:
     document, nid = _input()
     signer = log_signer()
     checkpoints.sign_if_due(db.session, signer, min_interval=float(current_app.config["CHECKPOINT_INTERVAL"]))
-    verdict = verifier.verify_document(db.session, keyring(), signer.verifier, document, national_id=nid)
+    verdict = verifier.verify_document(db.session, keyring(), signer.verifier, document, national_id=nid,
+                                       bank_did=bank_did())
     db.session.rollback()
     return _json(verdict)
 
@@ -95,3 +97,43 @@ def get_bundle(record_id: str) -> Any:
     body = make_bundle(record.credential, inclusion, cp.note, signer.verifier.key_string())
     db.session.commit()
     return _json(body)
+
+
+def _transcript(account_id: str) -> tuple[dict[str, Any], int]:
+    from api.auth import principal
+    from ledger import accounts, transcript
+
+    did = bank_did()
+    account = accounts.get_account_for(db.session, principal(), path_uuid(account_id), request.args.get("reason"))
+    return transcript.transcript_for(db.session, keyring(), did, account)
+
+
+@blp.route("/accounts/<string:account_id>/transcript", methods=["GET"])
+@requires()
+@blp.response(200, JsonDocument, description="a CLR 2.0 ClrCredential signed by the bank")
+def get_transcript(account_id: str) -> Any:
+    """The account's transcript: a CLR 2.0 `ClrCredential` signed by the bank wrapping its current record
+    credentials as signed; entered in the log (a new one only when the records changed). The learner, the
+    institutions that posted to the account, operators with `?reason=` (logged)."""
+    signed, index = _transcript(account_id)
+    db.session.commit()
+    resp = _json(signed)
+    resp.headers["X-Log-Index"] = str(index)
+    return resp
+
+
+@blp.route("/accounts/<string:account_id>/transcript/bundle", methods=["GET"])
+@requires()
+@blp.response(200, JsonDocument, description="the transcript's offline proof bundle (DESIGN.md §8)")
+def get_transcript_bundle(account_id: str) -> Any:
+    """The transcript wrapped as an offline proof bundle (409 `pending` until a checkpoint covers it)."""
+    signed, index = _transcript(account_id)
+    db.session.commit()
+    signer = log_signer()
+    checkpoints.sign_if_due(db.session, signer, min_interval=float(current_app.config["CHECKPOINT_INTERVAL"]))
+    cp = checkpoints.latest_checkpoint(db.session)
+    if cp is None or cp.size <= index:
+        raise Conflict("no signed checkpoint covers the transcript's entry yet; try again shortly",
+                       "尚无已签署的检查点覆盖该成绩总表的条目，请稍后再试", code="pending")
+    return _json(make_bundle(signed, inclusion_proof(db.session, index, cp.size), cp.note,
+                             signer.verifier.key_string()))

@@ -68,12 +68,20 @@ def _record_of(session: Session, credential: dict[str, Any]) -> LearningRecord |
     return session.get(LearningRecord, rid)
 
 
+def _named_method(credential: dict[str, Any]) -> str | None:
+    """The verification method a (possibly broken) proof names, to judge the key on its own."""
+    named = credential.get("proof")
+    vm = named.get("verificationMethod") if isinstance(named, dict) else None
+    return vm if isinstance(vm, str) else None
+
+
 def _b64(value: str) -> bytes:
     return base64.b64decode(value)
 
 
 def verify_document(session: Session, keyring: Keyring, log_verifier: Verifier, document: Any, *,
-                    national_id: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+                    national_id: str | None = None, now: dt.datetime | None = None,
+                    bank_did: str | None = None) -> dict[str, Any]:
     """The verdict on a record credential or a proof bundle; changes nothing (checkpoints aside)."""
     now = now or dt.datetime.now(dt.UTC)
     is_bundle = bundles.is_bundle(document)
@@ -81,6 +89,10 @@ def verify_document(session: Session, keyring: Keyring, log_verifier: Verifier, 
     checks: list[Check] = []
     if not isinstance(credential, dict):
         credential = {}
+    types = credential.get("type")
+    if isinstance(types, list) and "ClrCredential" in types:
+        return _verify_transcript(session, keyring, log_verifier, document if is_bundle else None, credential,
+                                  national_id=national_id, now=now, bank_did=bank_did)
     record = _record_of(session, credential)
 
     # proof
@@ -99,9 +111,7 @@ def verify_document(session: Session, keyring: Keyring, log_verifier: Verifier, 
             issuer = issuer_id(credential)
         except CredentialError:
             issuer = None
-        named = credential.get("proof")
-        vm = named.get("verificationMethod") if isinstance(named, dict) else None
-        vm = vm if isinstance(vm, str) else None
+        vm = _named_method(credential)
 
     # issuer
     inst = institutions.institution_for_did(session, issuer) if issuer else None
@@ -147,7 +157,8 @@ def verify_document(session: Session, keyring: Keyring, log_verifier: Verifier, 
         checks.append(_bad("status", f"the record is {record.status}", f"该记录{zh}"))
 
     # log
-    checks.append(_log_check(session, log_verifier, credential, issuer, record, entry,
+    checks.append(_log_check(session, log_verifier, credential, issuer,
+                             record.credential_digest if record is not None else None, entry,
                              document if is_bundle else None))
 
     # identity
@@ -178,7 +189,7 @@ def verify_document(session: Session, keyring: Keyring, log_verifier: Verifier, 
 
 
 def _log_check(session: Session, log_verifier: Verifier, credential: dict[str, Any], issuer: str | None,
-               record: LearningRecord | None, entry: LogEntry | None, bundle: dict[str, Any] | None) -> Check:
+               expected: str | None, entry: LogEntry | None, bundle: dict[str, Any] | None) -> Check:
     def bad(en: str, zh: str) -> Check:
         return _bad("log", en, zh)
 
@@ -203,9 +214,9 @@ def _log_check(session: Session, log_verifier: Verifier, credential: dict[str, A
                               f"与最新检查点 {latest.size} 一致）")
         except (CredentialError, ValueError) as exc:
             return bad(f"the bundle's log proof fails: {exc}", f"证明包的日志证明未通过：{exc}")
-    if record is None or entry is None:
+    if expected is None or entry is None:
         return bad("no entry of the log holds this credential", "日志中没有该凭证的条目")
-    if digest_of(credential) != record.credential_digest:
+    if digest_of(credential) != expected:
         return bad("this is not the document the log holds (digest differs)", "该文件与日志记载的不一致（摘要不同）")
     latest = checkpoints.latest_checkpoint(session)
     if latest is None or latest.size <= entry.index:
@@ -216,9 +227,87 @@ def _log_check(session: Session, log_verifier: Verifier, credential: dict[str, A
         verify_inclusion(leaf_hash(entry.leaf), entry.index, cp.size,
                          [_b64(h) for h in proof["audit_path"]], cp.root_hash)
         envelope = json.loads(entry.leaf)
-        if envelope.get("digest") != record.credential_digest or envelope.get("issuer") != issuer:
+        if envelope.get("digest") != expected or envelope.get("issuer") != issuer:
             return bad("the log entry names another document or issuer", "日志条目对应另一份文件或签发者")
     except (CredentialError, ValueError) as exc:
         return bad(f"the inclusion proof fails: {exc}", f"包含性证明未通过：{exc}")
     return _ok("log", f"entry {entry.index} is in the log of size {cp.size} (signed checkpoint)",
                f"条目 {entry.index} 已在大小为 {cp.size} 的日志中（检查点已签署）")
+
+
+def _identity(session: Session, keyring: Keyring, national_id: str, account_id: uuid.UUID | None) -> Check:
+    found = accounts.find_by_national_id(session, keyring, national_id)
+    holder = accounts.get_account(session, account_id) if account_id is not None else None
+    if found is not None and holder is not None and found.id == holder.id:
+        return _ok("identity", "the ID number given is the learner's", "所给身份证号与学习者一致")
+    return _bad("identity", "the ID number given is not the learner's (or cannot be checked)",
+                "所给身份证号与学习者不一致（或无法核对）")
+
+
+def _verify_transcript(session: Session, keyring: Keyring, log_verifier: Verifier, bundle: dict[str, Any] | None,
+                       credential: dict[str, Any], *, national_id: str | None, now: dt.datetime,
+                       bank_did: str | None) -> dict[str, Any]:
+    """A CLR transcript: signed by the bank's own key, every wrapped record still standing, in the log."""
+    from ledger import bankkeys, transcript
+
+    checks: list[Check] = []
+    issuer = vm = None
+    try:
+        proof = verify(credential)
+        check_issuer_matches_controller(credential, proof)
+        issuer, vm = issuer_id(credential), proof.verification_method
+        _check_validity(credential, now)
+        checks.append(_ok("proof", "the bank's signature is valid", "学分银行的签名有效"))
+    except CredentialError as exc:
+        checks.append(_bad("proof", f"the proof does not verify: {exc}", f"签名校验未通过：{exc}"))
+        try:
+            issuer = issuer_id(credential)
+        except CredentialError:
+            issuer = None
+        vm = _named_method(credential)
+    is_bank = issuer is not None and issuer == bank_did
+    checks.append(_ok("issuer", f"issuer: {transcript.BANK_NAME_ZH}", f"签发者：{transcript.BANK_NAME_ZH}") if is_bank
+                  else _bad("issuer", "a transcript must be issued by this bank", "成绩总表须由本学分银行签发",
+                            severity="warning"))
+    checks.append(_ok("authority", "the bank issues transcripts", "学分银行有权签发成绩总表") if is_bank
+                  else _bad("authority", "only the bank issues transcripts", "只有学分银行可签发成绩总表"))
+    from credentials.didkey import did_key
+
+    known = vm is not None and any(did_key(k.public()) == vm.split("#", 1)[0]
+                                   for k in bankkeys.all_keys(session, bankkeys.BANK_PURPOSE))
+    checks.append(_ok("key", "signed with a key of the bank", "使用学分银行的密钥签名") if known and is_bank
+                  else _bad("key", "not signed with a key of the bank", "未使用学分银行的密钥签名"))
+    subject = credential.get("credentialSubject")
+    wrapped = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    stale = []
+    if isinstance(wrapped, list):
+        for inner in wrapped:
+            rec = _record_of(session, inner) if isinstance(inner, dict) else None
+            if rec is None or rec.status != RecordStatus.ACTIVE.value or digest_of(inner) != rec.credential_digest:
+                stale.append(inner.get("id") if isinstance(inner, dict) else None)
+    if not isinstance(wrapped, list):
+        checks.append(_bad("status", "the transcript lists no credentials", "成绩总表未包含凭证"))
+    elif stale:
+        checks.append(_bad("status", f"{len(stale)} listed record(s) no longer stand (revoked, suspended or "
+                                     "corrected)", f"其中 {len(stale)} 条记录已被撤销、暂停或更正"))
+    else:
+        checks.append(_ok("status", f"all {len(wrapped)} records stand", f"全部 {len(wrapped)} 条记录均有效"))
+    row = transcript.transcript_entry(session, str(credential.get("id")), digest_of(credential))
+    entry = session.get(LogEntry, row.entry_index) if row is not None else None
+    checks.append(_log_check(session, log_verifier, credential, issuer, row.digest if row else None, entry, bundle))
+    account_id = None
+    if isinstance(subject, dict) and isinstance(subject.get("id"), str):
+        try:
+            account_id = uuid.UUID(subject["id"].removeprefix("urn:uuid:"))
+        except ValueError:
+            account_id = None
+    if national_id is not None:
+        checks.append(_identity(session, keyring, national_id, account_id))
+    return {
+        "verified": all(c.ok for c in checks), "kind": "transcript", "checks": [asdict(c) for c in checks],
+        "issuer": {"id": issuer, "name": transcript.BANK_NAME_ZH if is_bank else None, "institution": None},
+        "credential": {"id": credential.get("id"), "type": credential.get("type"), "name": credential.get("name"),
+                       "valid_from": credential.get("validFrom"), "index": row.entry_index if row else None,
+                       "records": len(wrapped) if isinstance(wrapped, list) else 0},
+        "bundle": bundle is not None,
+    }
