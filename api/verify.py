@@ -137,3 +137,53 @@ def get_transcript_bundle(account_id: str) -> Any:
                        "尚无已签署的检查点覆盖该成绩总表的条目，请稍后再试", code="pending")
     return _json(make_bundle(signed, inclusion_proof(db.session, index, cp.size), cp.note,
                              signer.verifier.key_string()))
+
+
+@blp.route("/accounts/<string:account_id>/statement.pdf", methods=["GET"])
+@requires()
+@blp.response(200, description="the statement as application/pdf")
+def get_statement(account_id: str) -> Any:
+    """A printable learning-account statement in Chinese (PDF); `?share=<token>` adds a QR code to that share's
+    page `/s/{token}` (the bank stores only the token's hash, so it must be given)."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from api.auth import principal
+    from ledger import accounts, shares, statement
+    from ledger.documents import timestamp
+    from ledger.records.service import institutions_of
+
+    actor = principal()
+    account = accounts.get_account_for(db.session, actor, path_uuid(account_id), request.args.get("reason"))
+    records = statement_records(account)
+    names = {str(k): v.name for k, v in institutions_of(db.session, records).items()}
+    share_url = None
+    share_arg = request.args.get("share")
+    if share_arg:
+        # The bank keeps only the token's hash, so the QR needs the token itself (the learner has it).
+        share = db.session.scalar(sa.select(shares.Share).where(shares.Share.token_hash == shares.token_hash(share_arg)))
+        if share is None or share.account_id != account.id or share.withdrawn_at is not None:
+            raise _invalid("share", "not a live share token of this account (pass the token, not the id)",
+                           "不是该账户有效分享的令牌（请传入令牌而非编号）")
+        share_url = f"{str(current_app.config['PUBLIC_URL']).rstrip('/')}/s/{share_arg}"
+    pd = accounts.personal_data(keyring(), account)
+    pdf = statement.render_statement(holder=pd.name or "", account_ref=account.ref, card_number=account.card_number,
+                                     records=records, issuers=names, share_url=share_url,
+                                     generated_at=timestamp(dt.datetime.now(dt.UTC)))
+    db.session.commit()
+    resp = Response(pdf, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = 'inline; filename="statement.pdf"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def statement_records(account: Any) -> list[Any]:
+    """Every record of the account (all statuses: a statement shows revoked ones too), in log order."""
+    import sqlalchemy as sa
+
+    from ledger.accounts import merged_ids
+    from ledger.records.models import LearningRecord
+
+    return list(db.session.scalars(sa.select(LearningRecord).where(
+        LearningRecord.account_id.in_(merged_ids(db.session, account.id))).order_by(LearningRecord.entry_index)))
