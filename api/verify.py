@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import click
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
@@ -20,7 +21,7 @@ from ledger.log.proofs import inclusion_proof
 from ledger.records import service
 from schemas.records import JsonDocument
 
-blp = Blueprint("verify", __name__, url_prefix="/api/v1",
+blp = Blueprint("verify", __name__, url_prefix="/api/v1", cli_group=None,
                 description="Verification of credentials and offline proof bundles (public)")
 
 
@@ -187,3 +188,34 @@ def statement_records(account: Any) -> list[Any]:
 
     return list(db.session.scalars(sa.select(LearningRecord).where(
         LearningRecord.account_id.in_(merged_ids(db.session, account.id))).order_by(LearningRecord.entry_index)))
+
+
+@blp.cli.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--offline", is_flag=True, help="check a bundle without the bank's database")
+def verify_command(path: str, offline: bool) -> None:
+    """Verify a credential or proof bundle file: with the bank's database, or --offline (bundles only)."""
+    from credentials import bundle as bundles
+    from credentials.errors import CredentialError
+
+    with open(path, "rb") as fh:
+        document = json.load(fh)
+    if offline:
+        try:
+            got = bundles.verify_bundle_offline(document)
+        except CredentialError as exc:
+            click.echo(f"NOT VERIFIED (offline): {exc}")
+            raise SystemExit(1) from exc
+        click.echo(f"OK offline: signature by {got.issuer}; entry {got.index} in a log of size {got.checkpoint.size}")
+        for item in bundles.NOT_CHECKED_OFFLINE:
+            click.echo(f"not checked offline: {item}")
+        return
+    signer = log_signer()
+    verdict = verifier.verify_document(db.session, keyring(), signer.verifier, document, bank_did=bank_did())
+    db.session.rollback()
+    for check in verdict["checks"]:
+        mark = "ok" if check["ok"] else check["severity"]
+        click.echo(f"{check['id']:<9} {mark:<7} {check['message_en']}")
+    click.echo("VERIFIED" if verdict["verified"] else "NOT VERIFIED")
+    if not verdict["verified"]:
+        raise SystemExit(1)

@@ -219,3 +219,19 @@ def test_bundle_before_any_checkpoint_is_pending(client: FlaskClient, db_session
     finally:
         app.config["CHECKPOINT_INTERVAL"] = old
     assert r.status_code == 409 and r.mimetype == "application/problem+json", r.json
+
+
+def test_cli_verifies_a_bundle_offline_and_with_the_bank(client: FlaskClient, db_session: Any, runner: Any,
+                                                         tmp_path: Path) -> None:
+    _, _, credential, answer = _posted(client, db_session)
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(client.get(f"/api/v1/records/{answer['id']}/bundle").json))
+    off = runner.invoke(args=["verify", str(path), "--offline"])
+    assert off.exit_code == 0 and "OK offline" in off.output and "not checked offline" in off.output
+    online = runner.invoke(args=["verify", str(path)])
+    assert online.exit_code == 0 and "VERIFIED" in online.output, online.output
+    tampered = copy.deepcopy(credential)
+    tampered["name"] = "x"
+    path.write_text(json.dumps(tampered))
+    bad = runner.invoke(args=["verify", str(path)])
+    assert bad.exit_code == 1 and "NOT VERIFIED" in bad.output
