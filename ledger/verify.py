@@ -163,13 +163,7 @@ def verify_document(session: Session, keyring: Keyring, log_verifier: Verifier, 
 
     # identity
     if national_id is not None:
-        found = accounts.find_by_national_id(session, keyring, national_id)
-        holder = accounts.get_account(session, record.account_id) if record is not None else None
-        if found is not None and holder is not None and found.id == holder.id:
-            checks.append(_ok("identity", "the ID number given is the learner's", "所给身份证号与学习者一致"))
-        else:
-            checks.append(_bad("identity", "the ID number given is not the learner's (or cannot be checked)",
-                               "所给身份证号与学习者不一致（或无法核对）"))
+        checks.append(_identity(session, keyring, national_id, record.account_id if record is not None else None))
 
     verified = all(c.ok for c in checks)
     subject = credential.get("credentialSubject")
