@@ -235,3 +235,9 @@ def test_cli_verifies_a_bundle_offline_and_with_the_bank(client: FlaskClient, db
     path.write_text(json.dumps(tampered))
     bad = runner.invoke(args=["verify", str(path)])
     assert bad.exit_code == 1 and "NOT VERIFIED" in bad.output
+
+
+def test_an_invalid_national_id_is_a_problem(client: FlaskClient, db_session: Any) -> None:
+    _, _, credential, _ = _posted(client, db_session)
+    r = client.post("/api/v1/verify", json={"credential": credential, "national_id": "12345"})
+    assert r.status_code == 422 and r.mimetype == "application/problem+json" and "12345" not in r.get_data(as_text=True)
