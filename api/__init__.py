@@ -62,15 +62,19 @@ def register(app: Flask) -> CreditBankApi:
     """Create the Api and register every blueprint."""
     from api import accounts, clients, conversions, docs, health, institutions, records, sessions, status
     from api import log as log_api
+    from api import shares as shares_api
     from api import subsidies as subsidies_api
     from api import subsidy_pages as subsidy_pages_web
+    from api import verify as verify_api
 
     app.config.update({k: v for k, v in api_spec_options().items() if k not in app.config})
     api = CreditBankApi(app)
     problems.install(app)
-    for module in (clients, sessions, institutions, accounts, log_api, records, conversions, status, subsidies_api):
+    for module in (clients, sessions, institutions, accounts, log_api, records, conversions, status, subsidies_api,
+                   verify_api, shares_api):
         api.register_blueprint(module.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(subsidy_pages_web.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(shares_api.page)
     return api

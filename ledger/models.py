@@ -9,11 +9,12 @@ from ledger.institutions import Authorisation, Institution, InstitutionKey
 from ledger.log.models import LogEntry, LogHead, LogNode, SignedCheckpoint
 from ledger.people import User, WebSession
 from ledger.records.models import IdempotencyKey, LearningRecord, StatusList
+from ledger.shares import Share, ShareView
 from ledger.subsidies import models as subsidy_models  # noqa: F401  (subsidy tables in the metadata)
 
 __all__ = [
     "Account", "AccountAccess", "AccountOpening", "Authorisation", "EntryDocument", "Institution",
     "InstitutionKey",
     "ApiClient", "ApiKey", "BankKey", "Base", "IdempotencyKey", "LearningRecord", "LogEntry", "LogHead", "LogNode",
-    "SignedCheckpoint", "StatusList", "User", "WebSession",
+    "SignedCheckpoint", "Share", "ShareView", "StatusList", "User", "WebSession",
 ]
