@@ -104,13 +104,24 @@ def account_outcomes(session: Any, account_id: Any) -> list[Any]:
 def preview(session: Any, actor: Any, account_id: Any, programme_id: str, ruleset_id: str | None,
             as_of: Any, reason: str | None) -> Any:
     """The best plan for an account's outcomes against a programme; changes nothing but the access log."""
-    import datetime as dt
-
     from ledger import accounts
-    from ledger.conversion import default_agreements, plan, select_ruleset
-    from ledger.errors import NotFound as _NotFound
 
     account = accounts.get_account_for(session, actor, account_id, reason)
+    from ledger import conversion_store
+
+    used = conversion_store.used_outcomes(session, accounts.merged_ids(session, account.id), _norm(programme_id))
+    return compute_plan(session, account.id, programme_id, ruleset_id, as_of, used)
+
+
+def compute_plan(session: Any, account_id: Any, programme_id: str, ruleset_id: str | None, as_of: Any,
+                 already_used: frozenset[str]) -> Any:
+    """The best plan for an account (no access checks: callers have made them)."""
+    import datetime as dt
+
+    from ledger.conversion import NotApplicable, default_agreements, plan, select_ruleset
+    from ledger.errors import Invalid
+    from ledger.errors import NotFound as _NotFound
+
     wanted = _norm(programme_id)
     programme = next((p for p, _ in _catalogue("programmes") if _norm(p.id) == wanted), None)
     if programme is None:
@@ -123,11 +134,8 @@ def preview(session: Any, actor: Any, account_id: Any, programme_id: str, rulese
         ruleset = select_ruleset(programme, _ruleset_objects(), day)
     if ruleset is None:
         raise _NotFound("no rule set applies to this programme on that date", "该日期没有适用于该专业的转换规则")
-    from ledger.conversion import NotApplicable
-    from ledger.errors import Invalid
-
     try:
-        return plan(account_outcomes(session, account.id), programme, ruleset, day, already_used=frozenset(),
+        return plan(account_outcomes(session, account_id), programme, ruleset, day, already_used=already_used,
                     transfer=default_agreements())
     except NotApplicable as exc:
         raise Invalid(f"the rule set does not apply: {exc}", "该转换规则不适用于此专业或日期") from None

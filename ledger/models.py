@@ -3,6 +3,7 @@
 from ledger.accounts import Account, AccountAccess, AccountOpening
 from ledger.bankkeys import BankKey
 from ledger.clients import ApiClient, ApiKey
+from ledger.conversion_store import Conversion, PublishedRuleSet
 from ledger.db import Base
 from ledger.documents import EntryDocument
 from ledger.institutions import Authorisation, Institution, InstitutionKey
@@ -13,6 +14,6 @@ from ledger.records.models import IdempotencyKey, LearningRecord, StatusList
 __all__ = [
     "Account", "AccountAccess", "AccountOpening", "Authorisation", "EntryDocument", "Institution",
     "InstitutionKey",
-    "ApiClient", "ApiKey", "BankKey", "Base", "IdempotencyKey", "LearningRecord", "LogEntry", "LogHead", "LogNode",
+    "ApiClient", "ApiKey", "Conversion", "PublishedRuleSet", "BankKey", "Base", "IdempotencyKey", "LearningRecord", "LogEntry", "LogHead", "LogNode",
     "SignedCheckpoint", "StatusList", "User", "WebSession",
 ]
