@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_smorest import Blueprint
 
 from api.auth import principal, requires
@@ -25,6 +26,7 @@ from schemas.conversions import (
     ReapplyIn,
     RecheckOut,
     RuleSetOut,
+    RuleSetQuery,
     RuleSetSummaryOut,
 )
 
@@ -49,15 +51,30 @@ def get_programme(programme_id: str) -> Any:
 @blp.route("/rulesets", methods=["GET"])
 @blp.response(200, RuleSetSummaryOut(many=True))
 def list_rulesets() -> Any:
-    """Every published rule set version: id, version, style, effective dates, scope, content hash."""
-    return conversions.list_rulesets()
+    """Every rule set version (shipped and published): id, version, style, effective dates, scope, content hash."""
+    return conversions.list_rulesets(db.session)
+
+
+@blp.route("/rulesets", methods=["POST"])
+@requires(Role.OPERATOR)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {"type": "object"}}}})
+@blp.response(201, RuleSetOut)
+def publish_ruleset() -> Any:
+    """Publish a rule set version (operators): the rule set data file as the body; the content hash is of its bytes.
+
+    Invalid documents are 422 field by field; a version not higher than the newest of that id is 409.
+    """
+    body = conversion_store.publish_ruleset(db.session, principal(), bank_did(), request.get_data())
+    db.session.commit()
+    return body
 
 
 @blp.route("/rulesets/<string:ruleset_id>", methods=["GET"])
+@blp.arguments(RuleSetQuery, location="query")
 @blp.response(200, RuleSetOut)
-def get_ruleset(ruleset_id: str) -> Any:
-    """One rule set version with its rules, caps and sources."""
-    return conversions.get_ruleset(ruleset_id)
+def get_ruleset(query: dict[str, Any], ruleset_id: str) -> Any:
+    """One rule set with its rules, caps and sources: the newest version, or `?version=N` exactly."""
+    return conversions.get_ruleset(ruleset_id, query["version"], session=db.session)
 
 
 @blp.route("/agreements", methods=["GET"])

@@ -76,7 +76,7 @@ class PublishedRuleSet(Base):
     ruleset_id: Mapped[str] = mapped_column(sa.String(60), index=True)
     version: Mapped[int]
     content_hash: Mapped[str] = mapped_column(sa.String(80))
-    document: Mapped[dict[str, Any]]
+    body: Mapped[str] = mapped_column(sa.Text)  # the submitted bytes (UTF-8), exactly as hashed
     published_by: Mapped[str] = mapped_column(sa.String(80))
     published_at: Mapped[dt.datetime]
     entry_index: Mapped[int] = mapped_column(sa.BigInteger)
@@ -220,6 +220,41 @@ def reapply(session: Session, actor: Principal, issuer: str, conversion_id: uuid
         raise Conflict("only a flagged conversion is re-applied", "只有被标记的学分转换可以重新办理")
     ref = enrolment_ref or f"{conv.enrolment_ref}#{utcnow().strftime('%Y%m%dT%H%M%S%f')}"
     return apply(session, actor, issuer, conv.account_id, conv.programme_id, None, ref, reason, supersedes=conv)
+
+
+def publish_ruleset(session: Session, actor: Principal, issuer: str, body: bytes) -> dict[str, Any]:
+    """Publish a rule set version (operators): validated, a higher version than any before, a `ruleset` entry."""
+    from ledger import conversions
+    from ledger.conversion.errors import DataFileError
+    from ledger.conversion.loader import parse
+    from ledger.conversion.schemas import RuleSetSchema
+    from ledger.errors import FieldProblem, Invalid
+
+    actor.require(Role.OPERATOR)
+    try:
+        ruleset = parse(body, RuleSetSchema(), "request")
+    except DataFileError as exc:
+        raise Invalid("the rule set document is not valid", "转换规则文件无效",
+                      [FieldProblem(path, " ".join(msgs), "字段无效：" + " ".join(msgs))
+                       for path, msgs in sorted(exc.fields.items())]) from None
+    begin_write(session)
+    rs_id = conversions._norm(ruleset.id)
+    versions = [r.version for r in conversions.ruleset_objects(session) if conversions._norm(r.id) == rs_id]
+    if versions and ruleset.version <= max(versions):
+        raise Conflict(f"version {ruleset.version} is not higher than the newest version {max(versions)}",
+                       f"版本 {ruleset.version} 不高于现有最新版本 {max(versions)}")
+    now = utcnow()
+    row = PublishedRuleSet(id=uuid.uuid4(), ruleset_id=rs_id, version=ruleset.version,
+                           content_hash=ruleset.content_hash, body=body.decode("utf-8"), published_by=actor.actor_ref,
+                           published_at=now, entry_index=-1)
+    entry = record_action(session, kind="ruleset", subject_ref=rs_id, issuer=issuer, actor=actor.actor_ref,
+                          object_ref=f"urn:uuid:{row.id}", document={
+                              "type": "RuleSetVersion", "ruleset": rs_id, "version": ruleset.version,
+                              "content_hash": ruleset.content_hash, "time": timestamp(now)})
+    row.entry_index = entry.index
+    session.add(row)
+    session.flush()
+    return conversions.get_ruleset(rs_id, ruleset.version, session=session)
 
 
 @events.on_revoked

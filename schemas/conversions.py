@@ -173,3 +173,9 @@ class ReapplyIn(BaseSchema):
 
     enrolment_ref = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
     reason = Text(load_default=None, allow_none=True)
+
+
+class RuleSetQuery(BaseSchema):
+    """`version=N`: exactly that version (default: the newest)."""
+
+    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))

@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('ruleset_id', sa.String(length=60), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('content_hash', sa.String(length=80), nullable=False),
-    sa.Column('document', sa.JSON(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
     sa.Column('published_by', sa.String(length=80), nullable=False),
     sa.Column('published_at', ledger.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('entry_index', sa.BigInteger(), nullable=False),

@@ -128,3 +128,72 @@ def test_revocation_flags_queue_recheck_reapply(client: FlaskClient, db_session:
     assert client.get("/api/v1/conversions?flagged=true", headers=auth(setup["token"])).json == []
     assert client.post(f"/api/v1/conversions/{conv['id']}:reapply", json={"reason": REASON},
                        headers=auth(setup["token"])).status_code == 409
+
+
+def _ruleset_v2(version: int = 2) -> bytes:
+    """The shipped rule set 430103 uses, as a new version."""
+    import datetime as dt
+    import json
+
+    from ledger.conversion import default_rulesets, select_ruleset
+    from ledger.conversion.loader import DATA
+
+    used = select_ruleset(POWER, default_rulesets(), dt.date.today())
+    assert used is not None
+    doc = next(d for d in (json.loads(f.read_text("utf-8")) for f in sorted((DATA / "rulesets").glob("*.json")))
+               if d["id"] == used.id)
+    doc["version"] = version
+    doc["name"]["en"] = f"{doc['name']['en']} (v{version})"
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def test_publishing_a_version(client: FlaskClient, db_session: Any, setup: dict[str, Any]) -> None:
+    from ledger.conversion.loader import content_hash
+
+    old = _apply(client, setup["token"], setup["acc"].id).get_json()
+    rs_id, v1_hash = old["ruleset"]["id"], old["ruleset"]["content_hash"]
+    assert old["ruleset"]["version"] == 1
+    _, op = api_client("operator")
+    headers = {**auth(op), "Content-Type": "application/json"}
+    assert client.post("/api/v1/rulesets", data=_ruleset_v2(), headers={
+        **auth(setup["token"]), "Content-Type": "application/json"}).status_code == 403
+    body = _ruleset_v2()
+    size, _ = tree_head(db_session)
+    r = client.post("/api/v1/rulesets", data=body, headers=headers)
+    assert r.status_code == 201, r.json
+    assert r.json["version"] == 2 and r.json["content_hash"] == content_hash(body) != v1_hash
+    assert tree_head(db_session)[0] == size + 1
+    listed = client.get("/api/v1/rulesets").json
+    assert {(x["id"], x["version"]) for x in listed} >= {(rs_id, 1), (rs_id, 2)}
+    assert client.get(f"/api/v1/rulesets/{rs_id}").json["version"] == 2
+    v1 = client.get(f"/api/v1/rulesets/{rs_id}", query_string={"version": 1}).json
+    assert v1["version"] == 1 and v1["content_hash"] == v1_hash
+    assert client.get(f"/api/v1/rulesets/{rs_id}", query_string={"version": 9}).status_code == 404
+    # the old conversion still names version 1; new plans use version 2
+    again = client.get(f"/api/v1/conversions/{old['id']}", headers=auth(setup["token"])).json
+    assert again["ruleset"] == {"id": rs_id, "version": 1, "content_hash": v1_hash}
+    new = _apply(client, setup["token"], setup["acc"].id, "ENR-2025-009").json
+    assert new["ruleset"]["version"] == 2 and new["ruleset"]["content_hash"] == content_hash(body)
+    # same or lower version → 409, nothing written
+    size, _ = tree_head(db_session)
+    for version in (2, 1):
+        conflict = client.post("/api/v1/rulesets", data=_ruleset_v2(version), headers=headers)
+        assert conflict.status_code == 409 and conflict.mimetype == "application/problem+json"
+    assert tree_head(db_session)[0] == size
+
+
+def test_publishing_a_bad_document_is_422_field_by_field(client: FlaskClient, db_session: Any) -> None:
+    import json
+
+    _, op = api_client("operator")
+    headers = {**auth(op), "Content-Type": "application/json"}
+    doc = json.loads(_ruleset_v2(3))
+    doc["version"] = 0
+    del doc["caps"]
+    size, _ = tree_head(db_session)
+    r = client.post("/api/v1/rulesets", data=json.dumps(doc), headers=headers)
+    assert r.status_code == 422 and r.mimetype == "application/problem+json"
+    assert {"version", "caps"} <= set(str(r.json).replace("'", " ").split())
+    assert client.post("/api/v1/rulesets", data=b"{not json", headers=headers).status_code == 422
+    assert tree_head(db_session)[0] == size
+    assert all(x["version"] != 0 for x in client.get("/api/v1/rulesets").json)
