@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,7 +51,7 @@ class Conversion(Base):
     as_of: Mapped[dt.date] = mapped_column(sa.Date)
     plan: Mapped[dict[str, Any]]
     outcomes: Mapped[list[str]]  # record urns the plan used
-    total: Mapped[str] = mapped_column(sa.String(40))
+    total: Mapped[Decimal]  # Numeric, exact
     status: Mapped[str] = mapped_column(sa.String(20), index=True)
     institution_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     created_by: Mapped[str] = mapped_column(sa.String(80))
@@ -125,13 +126,13 @@ def apply(session: Session, actor: Principal, issuer: str, account_id: uuid.UUID
     conv = Conversion(id=uuid.uuid4(), account_id=account.id, programme_id=programme_urn,
                       ruleset_id=conversions._norm(result.ruleset_id), ruleset_version=result.ruleset_version,
                       ruleset_hash=result.ruleset_hash, enrolment_ref=ref, as_of=result.as_of, plan=view,
-                      outcomes=outcomes, total=view["totals"]["total"], status=ACTIVE,
+                      outcomes=outcomes, total=Decimal(view["totals"]["total"]), status=ACTIVE,
                       institution_id=actor.institution_id if actor.has(Role.INSTITUTION) else None,
                       created_by=actor.actor_ref, created_at=now, entry_index=-1)
     document = {
         "type": "Conversion", "conversion": conv.ref, "account": account.ref, "programme": programme_urn,
         "ruleset": {"id": conv.ruleset_id, "version": conv.ruleset_version, "content_hash": conv.ruleset_hash},
-        "enrolment_ref": ref, "as_of": conv.as_of.isoformat(), "total": conv.total,
+        "enrolment_ref": ref, "as_of": conv.as_of.isoformat(), "total": view["totals"]["total"],
         "outcomes": [{"record": o, "entry": indexes.get(uuid.UUID(o.removeprefix("urn:uuid:")))} for o in outcomes],
         "supersedes": supersedes.ref if supersedes else None, "time": timestamp(now),
     }
@@ -205,11 +206,10 @@ def recheck(session: Session, actor: Principal, conversion_id: uuid.UUID) -> dic
     def credited(view: dict[str, Any]) -> dict[str, str]:
         return {ln["outcome"]: ln["credits"] for ln in view["lines"] if ln["status"] in USED}
     old, new = credited(conv.plan), credited(fresh)
-    from decimal import Decimal
     return {"conversion": conv.ref, "status": conv.status, "plan": fresh,
             "lost": sorted(set(old) - set(new)), "gained": sorted(set(new) - set(old)),
             "changed": sorted(o for o in set(old) & set(new) if Decimal(old[o]) != Decimal(new[o])),
-            "credit_delta": str(Decimal(fresh["totals"]["total"]) - Decimal(conv.total))}
+            "credit_delta": str(Decimal(fresh["totals"]["total"]) - conv.total)}
 
 
 def reapply(session: Session, actor: Principal, issuer: str, conversion_id: uuid.UUID, enrolment_ref: str | None,
@@ -276,7 +276,7 @@ def view(conv: Conversion) -> dict[str, Any]:
     """A conversion as plain data."""
     return {"id": conv.ref, "account": f"urn:uuid:{conv.account_id}", "programme": conv.programme_id,
             "ruleset": {"id": conv.ruleset_id, "version": conv.ruleset_version, "content_hash": conv.ruleset_hash},
-            "enrolment_ref": conv.enrolment_ref, "status": conv.status, "total": conv.total,
+            "enrolment_ref": conv.enrolment_ref, "status": conv.status, "total": conv.plan["totals"]["total"],
             "outcomes": list(conv.outcomes), "plan": conv.plan,
             "institution": f"urn:uuid:{conv.institution_id}" if conv.institution_id else None,
             "created_by": conv.created_by, "created_at": timestamp(conv.created_at), "entry_index": conv.entry_index,

@@ -1,8 +1,8 @@
 """conversions and published rule sets
 
-Revision ID: 1795450150
+Revision ID: 1795450938
 Revises: 1795439835
-Create Date: 2026-11-23 16:09:10.697115
+Create Date: 2026-11-23 16:22:18.379441
 """
 from collections.abc import Sequence
 
@@ -12,7 +12,7 @@ from alembic import op
 import ledger.db
 
 
-revision: str = '1795450150'
+revision: str = '1795450938'
 down_revision: str | None = '1795439835'
 branch_labels: str | Sequence[str] | None = ()
 depends_on: str | Sequence[str] | None = None
@@ -44,7 +44,7 @@ def upgrade() -> None:
     sa.Column('as_of', sa.Date(), nullable=False),
     sa.Column('plan', sa.JSON(), nullable=False),
     sa.Column('outcomes', sa.JSON(), nullable=False),
-    sa.Column('total', sa.String(length=40), nullable=False),
+    sa.Column('total', ledger.db.Credits(precision=12, scale=2), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('institution_id', sa.Uuid(), nullable=True),
     sa.Column('created_by', sa.String(length=80), nullable=False),
