@@ -107,6 +107,10 @@ def apply(session: Session, actor: Principal, issuer: str, account_id: uuid.UUID
     _may_apply(actor)
     begin_write(session)
     account = accounts.get_account_for(session, actor, account_id, reason)
+    # Serialise applies for one account (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE already does), so two
+    # concurrent applies cannot both count the same outcome
+    # nor both pass the enrolment_ref check.
+    session.execute(sa.select(accounts.Account.id).where(accounts.Account.id == account.id).with_for_update())
     programme_urn = conversions._norm(programme_id)
     ref = enrolment_ref.strip()
     if session.scalar(sa.select(Conversion.id).where(
