@@ -113,6 +113,11 @@ def apply(session: Session, actor: Principal, issuer: str, account_id: uuid.UUID
     session.execute(sa.select(accounts.Account.id).where(accounts.Account.id == account.id).with_for_update())
     programme_urn = conversions._norm(programme_id)
     ref = enrolment_ref.strip()
+    if not ref:
+        from ledger.errors import FieldProblem, Invalid
+
+        raise Invalid("enrolment_ref is blank", "录取编号不能为空",
+                      [FieldProblem("enrolment_ref", "must not be blank", "不能为空")])
     if session.scalar(sa.select(Conversion.id).where(
             Conversion.account_id == account.id, Conversion.programme_id == programme_urn,
             Conversion.enrolment_ref == ref)) is not None:

@@ -101,6 +101,7 @@ def test_permissions(client: FlaskClient, setup: dict[str, Any]) -> None:
     r = client.post(f"/api/v1/accounts/{setup['acc'].id}/conversions", json={"programme": POWER.id},
                     headers=auth(setup["token"]))
     assert r.status_code == 422 and "enrolment_ref" in str(r.json)
+    assert _apply(client, setup["token"], setup["acc"].id, "   ").status_code == 422
 
 
 def test_revocation_flags_queue_recheck_reapply(client: FlaskClient, db_session: Any, setup: dict[str, Any]) -> None:
