@@ -45,14 +45,47 @@ def get_programme(programme_id: str) -> dict[str, Any]:
     return _find("programmes", programme_id)
 
 
-def list_rulesets() -> list[dict[str, Any]]:
-    """Every published rule set version."""
-    return [_view(r, raw) for r, raw in _catalogue("rulesets")]
+_PARSED: dict[str, Any] = {}  # content hash -> parsed published rule set
 
 
-def get_ruleset(ruleset_id: str) -> dict[str, Any]:
-    """One rule set by id, or NotFound."""
-    return _find("rulesets", ruleset_id)
+def _rulesets(session: Any) -> list[tuple[Any, dict[str, Any]]]:
+    """Shipped rule set files, then versions operators published (oldest first)."""
+    out = list(_catalogue("rulesets"))
+    if session is None:
+        return out
+    import sqlalchemy as sa
+
+    from ledger.conversion.loader import parse
+    from ledger.conversion.schemas import RuleSetSchema
+    from ledger.conversion_store import PublishedRuleSet
+
+    for row in session.scalars(sa.select(PublishedRuleSet).order_by(PublishedRuleSet.entry_index)):
+        obj = _PARSED.get(row.content_hash)
+        if obj is None:
+            obj = _PARSED.setdefault(row.content_hash, parse(row.body.encode("utf-8"), RuleSetSchema(), "published"))
+        out.append((obj, json.loads(row.body)))
+    return out
+
+
+def ruleset_objects(session: Any) -> tuple[Any, ...]:
+    """Every rule set version, shipped and published."""
+    return tuple(r for r, _ in _rulesets(session))
+
+
+def list_rulesets(session: Any = None) -> list[dict[str, Any]]:
+    """Every rule set version: the shipped data files and the versions operators published."""
+    return [_view(r, raw) for r, raw in _rulesets(session)]
+
+
+def get_ruleset(ruleset_id: str, version: int | None = None, *, session: Any = None) -> dict[str, Any]:
+    """One rule set: the newest version, or exactly `version`; NotFound otherwise."""
+    wanted = _norm(ruleset_id)
+    found = [(r, raw) for r, raw in _rulesets(session) if _norm(r.id) == wanted
+             and (version is None or r.version == version)]
+    if not found:
+        raise NotFound(f"no rule set with id {ruleset_id!r}" + (f" and version {version}" if version else ""),
+                       f"没有 id 为 {ruleset_id!r} 的转换规则" + (f"（版本 {version}）" if version else ""))
+    return _view(*max(found, key=lambda pair: pair[0].version))
 
 
 def list_agreements() -> list[dict[str, Any]]:
@@ -69,10 +102,6 @@ def _find(kind: str, object_id: str) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- preview (what-if)
-
-
-def _ruleset_objects() -> tuple[Any, ...]:
-    return tuple(r for r, _ in _catalogue("rulesets"))
 
 
 def account_outcomes(session: Any, account_id: Any) -> list[Any]:
@@ -104,30 +133,39 @@ def account_outcomes(session: Any, account_id: Any) -> list[Any]:
 def preview(session: Any, actor: Any, account_id: Any, programme_id: str, ruleset_id: str | None,
             as_of: Any, reason: str | None) -> Any:
     """The best plan for an account's outcomes against a programme; changes nothing but the access log."""
-    import datetime as dt
-
     from ledger import accounts
-    from ledger.conversion import default_agreements, plan, select_ruleset
-    from ledger.errors import NotFound as _NotFound
 
     account = accounts.get_account_for(session, actor, account_id, reason)
+    from ledger import conversion_store
+
+    used = conversion_store.used_outcomes(session, accounts.merged_ids(session, account.id), _norm(programme_id))
+    return compute_plan(session, account.id, programme_id, ruleset_id, as_of, used)
+
+
+def compute_plan(session: Any, account_id: Any, programme_id: str, ruleset_id: str | None, as_of: Any,
+                 already_used: frozenset[str]) -> Any:
+    """The best plan for an account (no access checks: callers have made them)."""
+    import datetime as dt
+
+    from ledger.conversion import NotApplicable, default_agreements, plan, select_ruleset
+    from ledger.errors import Invalid
+    from ledger.errors import NotFound as _NotFound
+
     wanted = _norm(programme_id)
     programme = next((p for p, _ in _catalogue("programmes") if _norm(p.id) == wanted), None)
     if programme is None:
         raise _NotFound(f"no programme with id {programme_id!r}", f"没有 id 为 {programme_id!r} 的专业")
     day = as_of or dt.date.today()
+    every = ruleset_objects(session)
     if ruleset_id:
         rs_wanted = _norm(ruleset_id)
-        ruleset = next((r for r in _ruleset_objects() if _norm(r.id) == rs_wanted), None)
+        ruleset = max((r for r in every if _norm(r.id) == rs_wanted), key=lambda r: r.version, default=None)
     else:
-        ruleset = select_ruleset(programme, _ruleset_objects(), day)
+        ruleset = select_ruleset(programme, every, day)
     if ruleset is None:
         raise _NotFound("no rule set applies to this programme on that date", "该日期没有适用于该专业的转换规则")
-    from ledger.conversion import NotApplicable
-    from ledger.errors import Invalid
-
     try:
-        return plan(account_outcomes(session, account.id), programme, ruleset, day, already_used=frozenset(),
+        return plan(account_outcomes(session, account_id), programme, ruleset, day, already_used=already_used,
                     transfer=default_agreements())
     except NotApplicable as exc:
         raise Invalid(f"the rule set does not apply: {exc}", "该转换规则不适用于此专业或日期") from None
@@ -162,6 +200,6 @@ def ranking(session: Any, actor: Any, account_id: Any, as_of: Any, reason: str |
 
     account = accounts.get_account_for(session, actor, account_id, reason)
     ranked = rank(account_outcomes(session, account.id), [p for p, _ in _catalogue("programmes")],
-                  _ruleset_objects(), as_of or dt.date.today(), transfer=default_agreements())
+                  ruleset_objects(session), as_of or dt.date.today(), transfer=default_agreements())
     return [{"programme": _norm(r.programme_id), "code": r.programme_code, "name": r.programme_name,
              "ruleset": _norm(r.ruleset_id), "credits": str(r.total), "share": str(r.share)} for r in ranked]

@@ -3,6 +3,7 @@
 from ledger.accounts import Account, AccountAccess, AccountOpening
 from ledger.bankkeys import BankKey
 from ledger.clients import ApiClient, ApiKey
+from ledger.conversion_store import Conversion, PublishedRuleSet
 from ledger.db import Base
 from ledger.documents import EntryDocument
 from ledger.institutions import Authorisation, Institution, InstitutionKey
@@ -17,4 +18,6 @@ __all__ = [
     "InstitutionKey",
     "ApiClient", "ApiKey", "BankKey", "Base", "IdempotencyKey", "LearningRecord", "LogEntry", "LogHead", "LogNode",
     "SignedCheckpoint", "Share", "ShareView", "StatusList", "User", "WebSession",
+    "ApiClient", "ApiKey", "Conversion", "PublishedRuleSet", "BankKey", "Base", "IdempotencyKey", "LearningRecord", "LogEntry", "LogHead", "LogNode",
+    "SignedCheckpoint", "StatusList", "User", "WebSession",
 ]

@@ -116,3 +116,66 @@ class RankingOut(BaseSchema):
     ruleset = Text(required=True)
     credits = Text(required=True, metadata={"pattern": DECIMAL})
     share = Text(required=True, metadata={"pattern": DECIMAL})
+
+
+class ApplyIn(BaseSchema):
+    """Apply the current best plan to an enrolment (a college or an operator)."""
+
+    programme = Text(required=True, validate=validate.Regexp(ID), metadata={"pattern": ID})
+    ruleset = Text(load_default=None, allow_none=True, validate=validate.Regexp(ID), metadata={"pattern": ID})
+    enrolment_ref = Text(required=True, validate=validate.Length(min=1, max=200),
+                         metadata={"description": "the college's enrolment number; unique per account and programme"})
+    reason = Text(load_default=None, allow_none=True, metadata={"description": "why a non-owner reads (logged)"})
+
+
+class ConversionOut(BaseSchema):
+    """An applied conversion: the stored plan, the rule set version it used, its status and log entry."""
+
+    id = Text(required=True)
+    account = Text(required=True)
+    programme = Text(required=True)
+    ruleset = fields.Dict(required=True)
+    enrolment_ref = Text(required=True)
+    status = Text(required=True, metadata={"enum": ["active", "flagged", "superseded"]})
+    total = Text(required=True, metadata={"pattern": DECIMAL})
+    outcomes = fields.List(Text(), required=True)
+    plan = fields.Dict(required=True)
+    institution = Text(allow_none=True)
+    created_by = Text(required=True)
+    created_at = Text(required=True)
+    entry_index = fields.Integer(required=True)
+    flagged_at = Text(allow_none=True)
+    flag_reason = Text(allow_none=True)
+    flag_record = Text(allow_none=True)
+    superseded_by = Text(allow_none=True)
+
+
+class ConversionQuery(BaseSchema):
+    """`flagged=true`: the work queue of conversions whose records were revoked or superseded."""
+
+    flagged = fields.Boolean(load_default=None, allow_none=True)
+
+
+class RecheckOut(BaseSchema):
+    """A fresh plan and how it differs from the stored one."""
+
+    conversion = Text(required=True)
+    status = Text(required=True)
+    plan = fields.Dict(required=True)
+    lost = fields.List(Text(), required=True)
+    gained = fields.List(Text(), required=True)
+    changed = fields.List(Text(), required=True)
+    credit_delta = Text(required=True, metadata={"pattern": DECIMAL})
+
+
+class ReapplyIn(BaseSchema):
+    """Resolve a flagged conversion by re-applying; optionally a new enrolment ref (default: derived)."""
+
+    enrolment_ref = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    reason = Text(load_default=None, allow_none=True)
+
+
+class RuleSetQuery(BaseSchema):
+    """`version=N`: exactly that version (default: the newest)."""
+
+    version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))

@@ -13,7 +13,7 @@ import ledger.db
 
 
 revision: str = '1795450669'
-down_revision: str | None = '1795439835'
+down_revision: str | None = '1795449914'
 branch_labels: str | Sequence[str] | None = ()
 depends_on: str | Sequence[str] | None = None
 
