@@ -14,10 +14,8 @@ from ledger.shares import Share, ShareView
 from ledger.subsidies import models as subsidy_models  # noqa: F401  (subsidy tables in the metadata)
 
 __all__ = [
-    "Account", "AccountAccess", "AccountOpening", "Authorisation", "EntryDocument", "Institution",
-    "InstitutionKey",
-    "ApiClient", "ApiKey", "BankKey", "Base", "IdempotencyKey", "LearningRecord", "LogEntry", "LogHead", "LogNode",
-    "SignedCheckpoint", "Share", "ShareView", "StatusList", "User", "WebSession",
-    "ApiClient", "ApiKey", "Conversion", "PublishedRuleSet", "BankKey", "Base", "IdempotencyKey", "LearningRecord", "LogEntry", "LogHead", "LogNode",
-    "SignedCheckpoint", "StatusList", "User", "WebSession",
+    "Account", "AccountAccess", "AccountOpening", "ApiClient", "ApiKey", "Authorisation", "BankKey", "Base",
+    "Conversion", "EntryDocument", "IdempotencyKey", "Institution", "InstitutionKey", "LearningRecord", "LogEntry",
+    "LogHead", "LogNode", "PublishedRuleSet", "Share", "ShareView", "SignedCheckpoint", "StatusList", "User",
+    "WebSession",
 ]
