@@ -20,9 +20,7 @@ import http.client
 import json
 import os
 import platform
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,13 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._server import gunicorn, pct  # noqa: E402
+
 OTHER_ACCOUNTS = 5000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _setup(instance: Path) -> dict[str, object]:
@@ -141,10 +135,6 @@ def _timed_reads(port: int, path: str, token: str, count: int) -> list[float]:
     return timings
 
 
-def _pct(values: list[float], q: float) -> float:
-    return round(sorted(values)[int(q * (len(values) - 1))] * 1000, 2)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
@@ -158,37 +148,19 @@ def main() -> None:
         t0 = time.perf_counter()
         _fill(instance / "creditbank.db", setup, args.records, args.account_records)
         fill_s = time.perf_counter() - t0
-        port = _free_port()
-        env = {**os.environ, "CREDITBANK_INSTANCE_PATH": str(instance), "CREDITBANK_RATELIMIT_ENABLED": "false"}
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--bind",
-             f"127.0.0.1:{port}", "app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(instance / "server.log", "wb"))
-        try:
-            for _ in range(100):
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    time.sleep(0.1)
+        with gunicorn(instance, workers=args.workers) as port:
             path = f"/api/v1/accounts/urn:uuid:{setup['account']}/records?limit={args.account_records}"
             load_before = os.getloadavg()
             learner = _timed_reads(port, path, str(setup["learner"]), args.requests)
             operator = _timed_reads(port, path + "&reason=%E6%8A%95%E8%AF%89%E6%A0%B8%E6%9F%A5", str(setup["operator"]),
                                     args.requests)
             load_after = os.getloadavg()
-        except Exception:
-            sys.stderr.write((instance / "server.log").read_text(errors="replace")[-6000:])
-            raise
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         size_mb = round((instance / "creditbank.db").stat().st_size / 2**20)
     print(json.dumps({
         "bench": "account_read", "db": "sqlite", "records_in_bank": args.records,
         "account_records": args.account_records, "workers": args.workers, "connections": 1,
-        "learner_p50_ms": _pct(learner, 0.5), "learner_p90_ms": _pct(learner, 0.9),
-        "operator_logged_p50_ms": _pct(operator, 0.5), "operator_logged_p90_ms": _pct(operator, 0.9),
+        "learner_p50_ms": pct(learner, 0.5), "learner_p90_ms": pct(learner, 0.9),
+        "operator_logged_p50_ms": pct(operator, 0.5), "operator_logged_p90_ms": pct(operator, 0.9),
         "requests": args.requests, "db_mb": size_mb, "fill_s": round(fill_s, 1),
         "loadavg_before": [round(x, 2) for x in load_before], "loadavg_after": [round(x, 2) for x in load_after],
         "cpus": os.cpu_count(), "python": platform.python_version(),

@@ -19,8 +19,6 @@ import http.client
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,18 +28,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._server import gunicorn, pct  # noqa: E402
+
 KINDS = {  # outcome kind -> issuing institution kind
     "skill_level": "appraisal_body", "vocational_qualification": "appraisal_body", "training": "training_body",
     "competition_award": "competition_organiser", "course_credit": "college", "online_course": "college",
     "practice": "enterprise", "enterprise_course": "enterprise", "non_degree_cert": "training_body",
 }
 OCCUPATIONS = ["6-31-01-03", "6-28-01-01", "6-28-01-04", "4-02-06-01", "2-02-07-05"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _outcome(kind: str, n: int) -> dict[str, object]:
@@ -130,10 +124,6 @@ def _timed(port: int, path: str, token: str, body: bytes, count: int) -> tuple[l
     return timings, json.loads(data)
 
 
-def _pct(values: list[float], q: float) -> float:
-    return round(sorted(values)[int(q * (len(values) - 1))] * 1000, 2)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=200)
@@ -145,37 +135,19 @@ def main() -> None:
         t0 = time.perf_counter()
         setup = _setup(instance, args.records)
         setup_s = time.perf_counter() - t0
-        port = _free_port()
-        env = {**os.environ, "CREDITBANK_INSTANCE_PATH": str(instance), "CREDITBANK_RATELIMIT_ENABLED": "false"}
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--bind",
-             f"127.0.0.1:{port}", "app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(instance / "server.log", "wb"))
-        try:
-            for _ in range(100):
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    time.sleep(0.1)
+        with gunicorn(instance, workers=args.workers) as port:
             path = f"/api/v1/accounts/urn:uuid:{setup['account']}/conversions:preview"
             body = json.dumps({"programme": setup["programme"], "as_of": "2025-06-01"}).encode()
             load_before = os.getloadavg()
             timings, plan = _timed(port, path, str(setup["learner"]), body, args.requests)
             load_after = os.getloadavg()
-        except Exception:
-            sys.stderr.write((instance / "server.log").read_text(errors="replace")[-6000:])
-            raise
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     lines = plan["lines"]  # type: ignore[index]
     print(json.dumps({
         "bench": "conversion_preview_http", "db": "sqlite", "records": args.records, "plan_lines": len(lines),
         "converted_lines": sum(ln["status"] in ("course_replaced", "pool_credits", "waiver") for ln in lines),
         "plan_total": plan["totals"]["total"],  # type: ignore[index]
         "programme_credits": setup["programme_credits"], "workers": args.workers, "connections": 1,
-        "p50_ms": _pct(timings, 0.5), "p90_ms": _pct(timings, 0.9), "requests": args.requests,
+        "p50_ms": pct(timings, 0.5), "p90_ms": pct(timings, 0.9), "requests": args.requests,
         "setup_s": round(setup_s, 1), "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in load_after], "cpus": os.cpu_count(),
         "python": platform.python_version(),

@@ -16,9 +16,7 @@ import http.client
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +26,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench._server import gunicorn  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_records import outcome  # noqa: E402  (a sibling script, not a package)
@@ -35,12 +36,6 @@ from bench_records import outcome  # noqa: E402  (a sibling script, not a packag
 from ledger.conversion.model import OutcomeKind  # noqa: E402
 
 KINDS = list(OutcomeKind)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _setup(instance: Path, accounts: int) -> tuple[str, list[str]]:
@@ -96,22 +91,9 @@ def main() -> None:
         instance = Path(tmp)
         token, accounts = _setup(instance, args.accounts)
         bodies = [_batch(accounts, args.size, b) for b in range(args.batches)]
-        port = _free_port()
-        env = {**os.environ, "CREDITBANK_INSTANCE_PATH": str(instance)}
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--bind",
-             f"127.0.0.1:{port}", "--timeout", "120", "app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(instance / "server.log", "wb"))
-        try:
+        with gunicorn(instance, workers=args.workers, env={"CREDITBANK_RATELIMIT_ENABLED": "true"},
+                      timeout=120) as port:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            for _ in range(100):
-                try:
-                    conn.request("GET", "/healthz")
-                    conn.getresponse().read()
-                    break
-                except OSError:
-                    conn.close()
-                    time.sleep(0.1)
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             # warm both workers (first request of a process builds its caches)
             for w in range(args.workers * 2):
@@ -131,12 +113,6 @@ def main() -> None:
                 assert resp.status == 201 and answer["recorded"] == args.size, (resp.status, str(answer)[:500])
             total = time.perf_counter() - start
             load_after = os.getloadavg()
-        except Exception:
-            sys.stderr.write((instance / "server.log").read_text(errors="replace")[-6000:])
-            raise
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     print(json.dumps({
         "bench": "post_records", "db": "sqlite", "workers": args.workers, "connections": 1,
         "batches": args.batches, "batch_size": args.size,

@@ -17,8 +17,6 @@ import http.client
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,11 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_account_read import _free_port, _setup  # noqa: E402
-
-
-def _pct(values: list[float], q: float) -> float:
-    return round(sorted(values)[int(q * (len(values) - 1))] * 1000, 2)
+from bench._server import gunicorn, pct  # noqa: E402
+from bench.bench_account_read import _setup  # noqa: E402
 
 
 def main() -> None:
@@ -43,19 +38,7 @@ def main() -> None:
         instance = Path(tmp)
         setup = _setup(instance)
         credential = setup["credential"]
-        port = _free_port()
-        env = {**os.environ, "CREDITBANK_INSTANCE_PATH": str(instance), "CREDITBANK_RATELIMIT_ENABLED": "false"}
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}",
-             "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-            stderr=open(instance / "server.log", "wb"))
-        try:
-            for _ in range(100):
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    time.sleep(0.1)
+        with gunicorn(instance, workers=1) as port:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             body = json.dumps({"credential": credential}).encode()
             headers = {"Content-Type": "application/json"}
@@ -83,12 +66,6 @@ def main() -> None:
                 times.append(time.perf_counter() - t0)
                 assert resp.status == 200
             conn.close()
-        except Exception:
-            sys.stderr.write((instance / "server.log").read_text(errors="replace")[-6000:])
-            raise
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     from tests.interop.nodeverify import NodeVerifier
 
     with NodeVerifier() as nv:
@@ -103,7 +80,7 @@ def main() -> None:
     node_per_s = 1000 / node_ms
     print(json.dumps({
         "bench": "verify", "db": "sqlite", "workers": 1, "connections": 1, "requests": args.requests,
-        "verify_http_p50_ms": _pct(times, 0.5), "verify_http_p90_ms": _pct(times, 0.9),
+        "verify_http_p50_ms": pct(times, 0.5), "verify_http_p90_ms": pct(times, 0.9),
         "verify_http_per_s": round(ours_per_s, 1), "digitalbazaar_warm_ms": node_ms,
         "digitalbazaar_per_s": round(node_per_s, 1), "ratio_ours_over_digitalbazaar": round(ours_per_s / node_per_s, 2),
         "note": "ours: full bank verdict over HTTP incl. DB reads and inclusion proof; DB: proof + status list only",
