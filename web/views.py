@@ -28,7 +28,7 @@ from ledger.records import service
 from ledger.roles import Role
 from schemas.records import CsvError, load_batch, parse_records_csv, row_number
 from web import LANG_COOKIE, LOCALES, bp
-from web.verdict import verdict_for
+from web.verdict import share_token, verdict_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -283,6 +283,9 @@ def verify() -> Any:
         _check_csrf()
         upload = request.files.get("file")
         text = upload.read().decode("utf-8", "replace") if upload and upload.filename else request.form.get("credential", "")
+        token = share_token(text)
+        if token is not None:
+            return redirect(f"/s/{token}")
         result = verdict_for(db.session, text, zh=_zh())
         db.session.commit()
     return render_template("verify.html", result=result, text=text)

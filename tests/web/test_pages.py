@@ -220,3 +220,23 @@ def test_console_correct_supersedes_the_record(client: FlaskClient, db_session: 
     db_session.refresh(old)
     assert old.status == "superseded"
     assert db_session.scalar(sa.select(LearningRecord.status).where(LearningRecord.external_ref == "WEB-C-1-C")) == "active"
+
+
+def test_verify_shows_the_api_checks_and_a_pasted_share_link_opens_the_share(client: FlaskClient, db_session: Any) -> None:
+    _, acct, staff, _ = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    _upload(client, {"records": [record_body(acct.id, external_ref="WEB-V-1")]})
+    record = db_session.scalar(sa.select(LearningRecord).where(LearningRecord.external_ref == "WEB-V-1"))
+    client.post("/logout", data={"csrf_token": csrf(client, "/console")})
+    client.get("/lang/en")
+    html = client.post("/verify", data={"credential": json.dumps(record.credential),
+                                        "csrf_token": csrf(client, "/verify")}).get_data(as_text=True)
+    assert 'data-verdict="green"' in html
+    # the ledger.verify checks, in English: proof, issuer, authority, key, status, log
+    assert "the signature is valid" in html and "(signed checkpoint)" in html and "not revoked or suspended" in html
+    token = "A" * 43
+    for pasted in (f"http://bank.example/s/{token}", token, f"  https://x.example/s/{token}/  "):
+        r = client.post("/verify", data={"credential": pasted, "csrf_token": csrf(client, "/verify")})
+        assert r.status_code == 302 and r.headers["Location"] == f"/s/{token}"
+    r = client.post("/verify", data={"credential": "https://x.example/other/" + token, "csrf_token": csrf(client, "/verify")})
+    assert r.status_code == 200 and 'data-verdict="red"' in r.get_data(as_text=True)
