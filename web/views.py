@@ -267,9 +267,79 @@ def me(who: Principal) -> Any:
     except LedgerError:
         ranking = []
     db.session.commit()
+    share_rows = _share_rows(who)
+    db.session.commit()
     return render_template("me.html", groups=groups, totals=rec_page.credit_totals, counts=rec_page.counts,
+                           shares=share_rows, records=rec_page.records, account_id=who.account_id,
                            timeline=timeline, programmes=programmes, chosen=chosen, plan=plan,
                            plan_error=plan_error, ranking=ranking)
+
+
+def _share_rows(who: Principal) -> list[dict[str, Any]]:
+    from ledger import shares
+
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for s, views in shares.my_shares(db.session, who):
+        expires = s.expires_at if s.expires_at.tzinfo else s.expires_at.replace(tzinfo=dt.UTC)
+        rows.append({"id": s.id, "records": s.records, "transcript": s.transcript, "created_at": s.created_at,
+                     "expires_at": s.expires_at, "views": len(views),
+                     "live": s.withdrawn_at is None and expires > now, "withdrawn": s.withdrawn_at is not None})
+    return rows
+
+
+@bp.route("/me/shares", methods=["POST"])
+@page(Role.LEARNER)
+def me_share_create(who: Principal) -> Any:
+    """Create a share of chosen records (or the whole transcript); the link and QR are shown once, here."""
+    import segno
+
+    from api.shares import share_url
+    from ledger import shares
+
+    _check_csrf()
+    whole = request.form.get("transcript") == "1"
+    chosen = request.form.getlist("records")
+    days_text = (request.form.get("expires_in_days") or "").strip()
+    errors: list[str] = []
+    days: int | None = None
+    if days_text:
+        try:
+            days = int(days_text)
+        except ValueError:
+            errors.append(_("The number of days must be a whole number."))
+    if not errors:
+        try:
+            share, token = shares.create_share(db.session, who, bank_did(), records=None if whole else chosen,
+                                               transcript=whole, audience=None, expires_in_days=days)
+            db.session.commit()
+        except LedgerError as err:
+            db.session.rollback()
+            errors = error_text(err)
+    if errors:
+        return render_template("message.html", lines=[_("The share was not created."), *errors], ok=False), 422
+    url = share_url(token)
+    qr = segno.make(url, error="m").svg_inline(scale=4)
+    return render_template("share_created.html", url=url, qr=qr, share=share), 201
+
+
+@bp.route("/me/shares/<share_id>/withdraw", methods=["POST"])
+@page(Role.LEARNER)
+def me_share_withdraw(who: Principal, share_id: str) -> Any:
+    from ledger import shares
+
+    _check_csrf()
+    try:
+        sid = uuid.UUID(share_id)
+    except ValueError:
+        abort(404)
+    try:
+        shares.withdraw_share(db.session, who, bank_did(), sid)
+        db.session.commit()
+    except LedgerError:
+        db.session.rollback()
+        abort(404)
+    return redirect(url_for("web.me") + "#shares-h")
 
 
 # --------------------------------------------------------------------------- /verify

@@ -240,3 +240,41 @@ def test_verify_shows_the_api_checks_and_a_pasted_share_link_opens_the_share(cli
         assert r.status_code == 302 and r.headers["Location"] == f"/s/{token}"
     r = client.post("/verify", data={"credential": "https://x.example/other/" + token, "csrf_token": csrf(client, "/verify")})
     assert r.status_code == 200 and 'data-verdict="red"' in r.get_data(as_text=True)
+
+
+def test_me_shares_create_list_withdraw_and_downloads(client: FlaskClient, db_session: Any) -> None:
+    _, acct, staff, learner = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    _upload(client, {"records": [record_body(acct.id, external_ref="WEB-S-1")]})
+    record = db_session.scalar(sa.select(LearningRecord).where(LearningRecord.external_ref == "WEB-S-1"))
+    client.post("/logout", data={"csrf_token": csrf(client, "/console")})
+    log_in(client, learner.username)
+    html = client.get("/me").get_data(as_text=True)
+    assert "还没有分享" in html or "No shares yet" in html
+    # nothing chosen: a clear error, nothing created
+    r = client.post("/me/shares", data={"csrf_token": csrf(client, "/me")})
+    assert r.status_code == 422 and "分享未创建" in r.get_data(as_text=True)
+    assert client.post("/me/shares", data={"records": f"urn:uuid:{record.id}"}).status_code == 400  # no CSRF
+    r = client.post("/me/shares", data={"records": f"urn:uuid:{record.id}", "expires_in_days": "7",
+                                        "csrf_token": csrf(client, "/me")})
+    assert r.status_code == 201
+    html = r.get_data(as_text=True)
+    m = re.search(r'data-share-url="[^"]*/s/([^"]+)"', html)
+    assert m and "<svg" in html
+    token = m.group(1)
+    # the share page opens (a view) and is green; /me lists the share with one view
+    page_html = client.get(f"/s/{token}").get_data(as_text=True)
+    assert record.credential["credentialSubject"]["achievement"]["name"] in unescape(page_html)
+    html = client.get("/me").get_data(as_text=True)
+    row = re.search(r'<tr data-share="([^"]+)">.*?<td class="views">(\d+)</td>', html, re.S)
+    assert row and row.group(2) == "1"
+    # downloads work with the page's session cookie
+    r = client.get(f"/api/v1/accounts/{acct.id}/transcript")
+    assert r.status_code == 200 and "ClrCredential" in r.get_data(as_text=True)
+    r = client.get(f"/api/v1/accounts/{acct.id}/statement.pdf")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    # withdraw: the share page answers 410 and /me says withdrawn
+    r = client.post(f"/me/shares/{row.group(1)}/withdraw", data={"csrf_token": csrf(client, "/me")})
+    assert r.status_code == 302
+    assert client.get(f"/s/{token}").status_code == 410
+    assert "已撤回" in client.get("/me").get_data(as_text=True)
