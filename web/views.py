@@ -379,8 +379,34 @@ def console(who: Principal) -> str:
 
         recent = list(db.session.scalars(sa.select(LearningRecord).where(
             LearningRecord.institution_id == who.institution_id).order_by(LearningRecord.entry_index.desc()).limit(20)))
+    from ledger import conversion_store
+
+    flagged: list[Any] = []
+    try:
+        flagged = conversion_store.queue(db.session, who, flagged=True)
+    except LedgerError:
+        flagged = []
     db.session.commit()
-    return render_template("console.html", queue=queue, queue_error=queue_error, recent=recent)
+    return render_template("console.html", queue=queue, queue_error=queue_error, recent=recent, flagged=flagged)
+
+
+@bp.route("/console/conversions/<conversion_id>/recheck", methods=["GET"])
+@page(Role.INSTITUTION)
+def console_recheck(who: Principal, conversion_id: str) -> Any:
+    """A flagged conversion: the stored plan, a fresh plan as if re-applied now, and what changes."""
+    from ledger import conversion_store
+
+    try:
+        cid = uuid.UUID(conversion_id)
+        conv = conversion_store.get(db.session, who, cid)
+        diff = conversion_store.recheck(db.session, who, cid)
+    except ValueError:
+        abort(404)
+    except LedgerError as err:
+        db.session.rollback()
+        return render_template("message.html", lines=error_text(err), ok=False), 404
+    db.session.rollback()  # a recheck changes nothing
+    return render_template("recheck.html", conv=conv, diff=diff)
 
 
 def _post(who: Principal, payload: Any, csv_upload: bool) -> tuple[list[dict[str, Any]], int]:

@@ -278,3 +278,37 @@ def test_me_shares_create_list_withdraw_and_downloads(client: FlaskClient, db_se
     assert r.status_code == 302
     assert client.get(f"/s/{token}").status_code == 410
     assert "已撤回" in client.get("/me").get_data(as_text=True)
+
+
+def test_console_lists_conversions_flagged_by_a_revocation_with_a_recheck_diff(client: FlaskClient,
+                                                                               db_session: Any) -> None:
+    from ledger.conversion import default_programmes
+    from tests.factories import auth, institution_client, posted_record
+
+    power = next(p for p in default_programmes() if p.code == "430103")
+    college, acct, staff, _ = _college_and_learner(db_session)
+    token = institution_client(college.id)
+    posted_record(client, token, acct.id, "course_credit")
+    appraiser = institution_client(institution("appraisal_body", name="重庆市职业技能鉴定中心").id)
+    rec = posted_record(client, appraiser, acct.id, "skill_level")
+    assert client.post(f"/api/v1/records/{rec['id']}:recognise", json={"decision": "recognised", "note": "核验"},
+                       headers=auth(token)).status_code == 200
+    conv = client.post(f"/api/v1/accounts/{acct.id}/conversions", json={
+        "programme": power.id, "enrolment_ref": "ENR-WEB-1", "reason": "转换"}, headers=auth(token)).get_json()
+    log_in(client, staff.username)
+    assert "没有需要复核的转换" in client.get("/console").get_data(as_text=True)
+    assert client.post(f"/api/v1/records/{rec['id']}:revoke", json={"reason": "证书信息有误"},
+                       headers=auth(appraiser)).status_code == 200
+    html = client.get("/console").get_data(as_text=True)
+    cid = conv["id"].removeprefix("urn:uuid:")
+    assert f'data-conversion="{cid}"' in html and "证书信息有误" in html
+    r = client.get(f"/console/conversions/{cid}/recheck")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and f'data-lost="{rec["id"]}"' in html and "复核结果" in html
+    # another college sees neither the queue entry nor the recheck
+    other = institution("college", name="另一所学院")
+    other_staff = user("institution", institution_id=other.id, organisation=other.name)
+    client.post("/logout", data={"csrf_token": csrf(client, "/console")})
+    log_in(client, other_staff.username)
+    assert f'data-conversion="{cid}"' not in client.get("/console").get_data(as_text=True)
+    assert client.get(f"/console/conversions/{cid}/recheck").status_code == 404
