@@ -255,6 +255,10 @@ def test_me_shares_create_list_withdraw_and_downloads(client: FlaskClient, db_se
     r = client.post("/me/shares", data={"csrf_token": csrf(client, "/me")})
     assert r.status_code == 422 and "分享未创建" in r.get_data(as_text=True)
     assert client.post("/me/shares", data={"records": f"urn:uuid:{record.id}"}).status_code == 400  # no CSRF
+    r = client.post("/me/shares", data={"records": f"urn:uuid:{record.id}", "expires_in_days": "soon",
+                                        "csrf_token": csrf(client, "/me")})
+    assert r.status_code == 422 and "天数必须是整数" in r.get_data(as_text=True)
+    assert "还没有分享" in client.get("/me").get_data(as_text=True)
     r = client.post("/me/shares", data={"records": f"urn:uuid:{record.id}", "expires_in_days": "7",
                                         "csrf_token": csrf(client, "/me")})
     assert r.status_code == 201
