@@ -28,7 +28,7 @@ from ledger.records import service
 from ledger.roles import Role
 from schemas.records import CsvError, load_batch, parse_records_csv, row_number
 from web import LANG_COOKIE, LOCALES, bp
-from web.verdict import verdict_for
+from web.verdict import share_token, verdict_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -267,9 +267,79 @@ def me(who: Principal) -> Any:
     except LedgerError:
         ranking = []
     db.session.commit()
+    share_rows = _share_rows(who)
+    db.session.commit()
     return render_template("me.html", groups=groups, totals=rec_page.credit_totals, counts=rec_page.counts,
+                           shares=share_rows, records=rec_page.records, account_id=who.account_id,
                            timeline=timeline, programmes=programmes, chosen=chosen, plan=plan,
                            plan_error=plan_error, ranking=ranking)
+
+
+def _share_rows(who: Principal) -> list[dict[str, Any]]:
+    from ledger import shares
+
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for s, views in shares.my_shares(db.session, who):
+        expires = s.expires_at if s.expires_at.tzinfo else s.expires_at.replace(tzinfo=dt.UTC)
+        rows.append({"id": s.id, "records": s.records, "transcript": s.transcript, "created_at": s.created_at,
+                     "expires_at": s.expires_at, "views": len(views),
+                     "live": s.withdrawn_at is None and expires > now, "withdrawn": s.withdrawn_at is not None})
+    return rows
+
+
+@bp.route("/me/shares", methods=["POST"])
+@page(Role.LEARNER)
+def me_share_create(who: Principal) -> Any:
+    """Create a share of chosen records (or the whole transcript); the link and QR are shown once, here."""
+    import segno
+
+    from api.shares import share_url
+    from ledger import shares
+
+    _check_csrf()
+    whole = request.form.get("transcript") == "1"
+    chosen = request.form.getlist("records")
+    days_text = (request.form.get("expires_in_days") or "").strip()
+    errors: list[str] = []
+    days: int | None = None
+    if days_text:
+        try:
+            days = int(days_text)
+        except ValueError:
+            errors.append(_("The number of days must be a whole number."))
+    if not errors:
+        try:
+            share, token = shares.create_share(db.session, who, bank_did(), records=None if whole else chosen,
+                                               transcript=whole, audience=None, expires_in_days=days)
+            db.session.commit()
+        except LedgerError as err:
+            db.session.rollback()
+            errors = error_text(err)
+    if errors:
+        return render_template("message.html", lines=[_("The share was not created."), *errors], ok=False), 422
+    url = share_url(token)
+    qr = segno.make(url, error="m").svg_inline(scale=4)
+    return render_template("share_created.html", url=url, qr=qr, share=share), 201
+
+
+@bp.route("/me/shares/<share_id>/withdraw", methods=["POST"])
+@page(Role.LEARNER)
+def me_share_withdraw(who: Principal, share_id: str) -> Any:
+    from ledger import shares
+
+    _check_csrf()
+    try:
+        sid = uuid.UUID(share_id)
+    except ValueError:
+        abort(404)
+    try:
+        shares.withdraw_share(db.session, who, bank_did(), sid)
+        db.session.commit()
+    except LedgerError:
+        db.session.rollback()
+        abort(404)
+    return redirect(url_for("web.me") + "#shares-h")
 
 
 # --------------------------------------------------------------------------- /verify
@@ -283,6 +353,9 @@ def verify() -> Any:
         _check_csrf()
         upload = request.files.get("file")
         text = upload.read().decode("utf-8", "replace") if upload and upload.filename else request.form.get("credential", "")
+        token = share_token(text)
+        if token is not None:
+            return redirect(f"/s/{token}")
         result = verdict_for(db.session, text, zh=_zh())
         db.session.commit()
     return render_template("verify.html", result=result, text=text)
@@ -306,8 +379,34 @@ def console(who: Principal) -> str:
 
         recent = list(db.session.scalars(sa.select(LearningRecord).where(
             LearningRecord.institution_id == who.institution_id).order_by(LearningRecord.entry_index.desc()).limit(20)))
+    from ledger import conversion_store
+
+    flagged: list[Any] = []
+    try:
+        flagged = conversion_store.queue(db.session, who, flagged=True)
+    except LedgerError:
+        flagged = []
     db.session.commit()
-    return render_template("console.html", queue=queue, queue_error=queue_error, recent=recent)
+    return render_template("console.html", queue=queue, queue_error=queue_error, recent=recent, flagged=flagged)
+
+
+@bp.route("/console/conversions/<conversion_id>/recheck", methods=["GET"])
+@page(Role.INSTITUTION)
+def console_recheck(who: Principal, conversion_id: str) -> Any:
+    """A flagged conversion: the stored plan, a fresh plan as if re-applied now, and what changes."""
+    from ledger import conversion_store
+
+    try:
+        cid = uuid.UUID(conversion_id)
+        conv = conversion_store.get(db.session, who, cid)
+        diff = conversion_store.recheck(db.session, who, cid)
+    except ValueError:
+        abort(404)
+    except LedgerError as err:
+        db.session.rollback()
+        return render_template("message.html", lines=error_text(err), ok=False), 404
+    db.session.rollback()  # a recheck changes nothing
+    return render_template("recheck.html", conv=conv, diff=diff)
 
 
 def _post(who: Principal, payload: Any, csv_upload: bool) -> tuple[list[dict[str, Any]], int]:

@@ -154,16 +154,32 @@ def test_the_journey(server: dict[str, Any], browser: Any, tmp_path: Path) -> No
     page.click("#preview-h ~ form button[type=submit]")
     page.wait_for_selector("#plan .plan-total")
     shoot(page, "me")
+    # …and shares PW-1 with the employer: a link and its QR code, shown once.
+    credential = credential_of(app, "PW-1")
+    page.check(f"input[name=records][value='{json.loads(credential)['id']}']")
+    page.click("#shares-h ~ form button[type=submit]")
+    page.wait_for_selector("#share-link")
+    assert page.locator("figure.qr svg").count() == 1
+    share_link = str(page.get_attribute("#share-link", "data-share-url"))
+    shoot(page, "share-created")
+    page.goto(f"{url}/me")
+    assert page.inner_text("tr[data-share] td.views") == "0"
     page.click("header button[type=submit]")
 
-    # The employer: the credential is genuine (green).
-    credential = credential_of(app, "PW-1")
+    # The employer: the credential is genuine (green); the pasted share link opens the share, green too.
     log_in(page, url, "employer")
     page.wait_for_url(f"{url}/verify")
     page.fill("#credential", credential)
     page.click("form.stack button[type=submit]")
     assert page.get_attribute("[data-verdict]", "data-verdict") == "green"
     shoot(page, "verify-green")
+    page.fill("#credential", share_link)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(f"{url}/s/**")
+    share_page = page.url
+    assert page.locator("section.card.ok").count() == 1 and page.locator("section.card.bad").count() == 0
+    shoot(page, "share-green")
+    page.goto(f"{url}/verify")
     page.click("header button[type=submit]")
 
     # The college revokes it; the employer's verdict turns red.
@@ -181,6 +197,10 @@ def test_the_journey(server: dict[str, Any], browser: Any, tmp_path: Path) -> No
     assert page.get_attribute("[data-verdict]", "data-verdict") == "red"
     assert "已撤销" in page.inner_text(".verdict")
     shoot(page, "verify-red")
+    page.goto(share_page)  # the share page turns red too
+    assert page.locator("section.card.bad").count() == 1 and page.locator("section.card.ok").count() == 0
+    shoot(page, "share-red")
+    page.goto(f"{url}/verify")
 
     # English after the switch.
     page.click("nav.lang a")

@@ -220,3 +220,99 @@ def test_console_correct_supersedes_the_record(client: FlaskClient, db_session: 
     db_session.refresh(old)
     assert old.status == "superseded"
     assert db_session.scalar(sa.select(LearningRecord.status).where(LearningRecord.external_ref == "WEB-C-1-C")) == "active"
+
+
+def test_verify_shows_the_api_checks_and_a_pasted_share_link_opens_the_share(client: FlaskClient, db_session: Any) -> None:
+    _, acct, staff, _ = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    _upload(client, {"records": [record_body(acct.id, external_ref="WEB-V-1")]})
+    record = db_session.scalar(sa.select(LearningRecord).where(LearningRecord.external_ref == "WEB-V-1"))
+    client.post("/logout", data={"csrf_token": csrf(client, "/console")})
+    client.get("/lang/en")
+    html = client.post("/verify", data={"credential": json.dumps(record.credential),
+                                        "csrf_token": csrf(client, "/verify")}).get_data(as_text=True)
+    assert 'data-verdict="green"' in html
+    # the ledger.verify checks, in English: proof, issuer, authority, key, status, log
+    assert "the signature is valid" in html and "(signed checkpoint)" in html and "not revoked or suspended" in html
+    token = "A" * 43
+    for pasted in (f"http://bank.example/s/{token}", token, f"  https://x.example/s/{token}/  "):
+        r = client.post("/verify", data={"credential": pasted, "csrf_token": csrf(client, "/verify")})
+        assert r.status_code == 302 and r.headers["Location"] == f"/s/{token}"
+    r = client.post("/verify", data={"credential": "https://x.example/other/" + token, "csrf_token": csrf(client, "/verify")})
+    assert r.status_code == 200 and 'data-verdict="red"' in r.get_data(as_text=True)
+
+
+def test_me_shares_create_list_withdraw_and_downloads(client: FlaskClient, db_session: Any) -> None:
+    _, acct, staff, learner = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    _upload(client, {"records": [record_body(acct.id, external_ref="WEB-S-1")]})
+    record = db_session.scalar(sa.select(LearningRecord).where(LearningRecord.external_ref == "WEB-S-1"))
+    client.post("/logout", data={"csrf_token": csrf(client, "/console")})
+    log_in(client, learner.username)
+    html = client.get("/me").get_data(as_text=True)
+    assert "还没有分享" in html or "No shares yet" in html
+    # nothing chosen: a clear error, nothing created
+    r = client.post("/me/shares", data={"csrf_token": csrf(client, "/me")})
+    assert r.status_code == 422 and "分享未创建" in r.get_data(as_text=True)
+    assert client.post("/me/shares", data={"records": f"urn:uuid:{record.id}"}).status_code == 400  # no CSRF
+    r = client.post("/me/shares", data={"records": f"urn:uuid:{record.id}", "expires_in_days": "soon",
+                                        "csrf_token": csrf(client, "/me")})
+    assert r.status_code == 422 and "天数必须是整数" in r.get_data(as_text=True)
+    assert "还没有分享" in client.get("/me").get_data(as_text=True)
+    r = client.post("/me/shares", data={"records": f"urn:uuid:{record.id}", "expires_in_days": "7",
+                                        "csrf_token": csrf(client, "/me")})
+    assert r.status_code == 201
+    html = r.get_data(as_text=True)
+    m = re.search(r'data-share-url="[^"]*/s/([^"]+)"', html)
+    assert m and "<svg" in html
+    token = m.group(1)
+    # the share page opens (a view) and is green; /me lists the share with one view
+    page_html = client.get(f"/s/{token}").get_data(as_text=True)
+    assert record.credential["credentialSubject"]["achievement"]["name"] in unescape(page_html)
+    html = client.get("/me").get_data(as_text=True)
+    row = re.search(r'<tr data-share="([^"]+)">.*?<td class="views">(\d+)</td>', html, re.S)
+    assert row and row.group(2) == "1"
+    # downloads work with the page's session cookie
+    r = client.get(f"/api/v1/accounts/{acct.id}/transcript")
+    assert r.status_code == 200 and "ClrCredential" in r.get_data(as_text=True)
+    r = client.get(f"/api/v1/accounts/{acct.id}/statement.pdf")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    # withdraw: the share page answers 410 and /me says withdrawn
+    r = client.post(f"/me/shares/{row.group(1)}/withdraw", data={"csrf_token": csrf(client, "/me")})
+    assert r.status_code == 302
+    assert client.get(f"/s/{token}").status_code == 410
+    assert "已撤回" in client.get("/me").get_data(as_text=True)
+
+
+def test_console_lists_conversions_flagged_by_a_revocation_with_a_recheck_diff(client: FlaskClient,
+                                                                               db_session: Any) -> None:
+    from ledger.conversion import default_programmes
+    from tests.factories import auth, institution_client, posted_record
+
+    power = next(p for p in default_programmes() if p.code == "430103")
+    college, acct, staff, _ = _college_and_learner(db_session)
+    token = institution_client(college.id)
+    posted_record(client, token, acct.id, "course_credit")
+    appraiser = institution_client(institution("appraisal_body", name="重庆市职业技能鉴定中心").id)
+    rec = posted_record(client, appraiser, acct.id, "skill_level")
+    assert client.post(f"/api/v1/records/{rec['id']}:recognise", json={"decision": "recognised", "note": "核验"},
+                       headers=auth(token)).status_code == 200
+    conv = client.post(f"/api/v1/accounts/{acct.id}/conversions", json={
+        "programme": power.id, "enrolment_ref": "ENR-WEB-1", "reason": "转换"}, headers=auth(token)).get_json()
+    log_in(client, staff.username)
+    assert "没有需要复核的转换" in client.get("/console").get_data(as_text=True)
+    assert client.post(f"/api/v1/records/{rec['id']}:revoke", json={"reason": "证书信息有误"},
+                       headers=auth(appraiser)).status_code == 200
+    html = client.get("/console").get_data(as_text=True)
+    cid = conv["id"].removeprefix("urn:uuid:")
+    assert f'data-conversion="{cid}"' in html and "证书信息有误" in html
+    r = client.get(f"/console/conversions/{cid}/recheck")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and f'data-lost="{rec["id"]}"' in html and "复核结果" in html
+    # another college sees neither the queue entry nor the recheck
+    other = institution("college", name="另一所学院")
+    other_staff = user("institution", institution_id=other.id, organisation=other.name)
+    client.post("/logout", data={"csrf_token": csrf(client, "/console")})
+    log_in(client, other_staff.username)
+    assert f'data-conversion="{cid}"' not in client.get("/console").get_data(as_text=True)
+    assert client.get(f"/console/conversions/{cid}/recheck").status_code == 404
