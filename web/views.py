@@ -536,9 +536,20 @@ def console_correct(who: Principal, record_id: str) -> Any:
 # --------------------------------------------------------------------------- /operator
 
 
+@bp.route("/operator/audit", methods=["POST"])
+@page(Role.OPERATOR)
+def operator_audit(who: Principal) -> str:
+    """Run `flask log audit` now and show its verdict on the operator page."""
+    from ledger.log.audit import audit_summary
+
+    result = audit_summary(db.session, current_app.config["LOG_ORIGIN"])
+    db.session.rollback()
+    return operator(audit=result)
+
+
 @bp.route("/operator")
 @page(Role.OPERATOR)
-def operator(who: Principal) -> str:
+def operator(who: Principal, audit: dict[str, Any] | None = None) -> str:
     from ledger import institutions
     from ledger.log import checkpoints
 
@@ -552,7 +563,7 @@ def operator(who: Principal) -> str:
     return render_template("operator.html", insts=insts, checkpoint=cp, log_size=log_size, stats=figures,
                            rulesets=conversions.list_rulesets(), programmes=conversions.list_programmes(),
                            charts={k: stats.bar_chart(v) for k, v in figures["charts"].items()},
-                           now=dt.datetime.now(dt.UTC))
+                           now=dt.datetime.now(dt.UTC), audit=audit)
 
 
 @bp.errorhandler(400)

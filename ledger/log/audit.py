@@ -178,3 +178,27 @@ def _fail(report: AuditReport, index: int | None, problem: str) -> AuditReport:
     report.problem = problem
     report.bad_index = index
     return report
+
+
+def audit_summary(session: Session, origin: str) -> dict[str, Any]:
+    """Audit the bank's log against every log key it ever had under `origin`: a JSON-ready summary.
+
+    What `flask log audit` prints and the operator page shows: ok, counts, time taken, and on a problem
+    the problem and the first bad index.
+    """
+    import time
+
+    from ledger import bankkeys
+
+    verifiers = [Verifier.from_public_key(k.name, k.public())
+                 for k in bankkeys.all_keys(session, bankkeys.LOG_PURPOSE) if k.name == origin]
+    started = time.perf_counter()
+    report = audit(session, verifiers, origin)
+    seconds = time.perf_counter() - started
+    out: dict[str, Any] = {"ok": report.ok, "entries": report.entries, "nodes": report.nodes,
+                           "checkpoints": report.checkpoints, "seconds": round(seconds, 3),
+                           "entries_per_second": round(report.entries / seconds) if seconds and report.entries else None}
+    if not report.ok:
+        out["problem"] = report.problem
+        out["first_bad_index"] = report.bad_index
+    return out

@@ -316,3 +316,21 @@ def test_console_lists_conversions_flagged_by_a_revocation_with_a_recheck_diff(c
     log_in(client, other_staff.username)
     assert f'data-conversion="{cid}"' not in client.get("/console").get_data(as_text=True)
     assert client.get(f"/console/conversions/{cid}/recheck").status_code == 404
+
+
+def test_operator_audits_the_log_and_sees_a_tampered_entry_named(client: FlaskClient, db_session: Any) -> None:
+    from ledger.log.models import LogEntry
+
+    _college_and_learner(db_session)
+    op = user("operator")
+    log_in(client, op.username)
+    token = csrf(client, "/operator")
+    html = client.post("/operator/audit", data={"csrf_token": token}).get_data(as_text=True)
+    assert "审计通过" in html and "审计失败" not in html
+    last = db_session.scalar(sa.select(sa.func.max(LogEntry.index)))
+    leaf = db_session.get(LogEntry, last).leaf
+    db_session.execute(sa.update(LogEntry).where(LogEntry.index == last).values(leaf=leaf.replace(b'"', b"'", 1)))
+    html = client.post("/operator/audit", data={"csrf_token": token}).get_data(as_text=True)
+    assert f"审计失败，首个问题条目 {last}" in html
+    # without the token nothing runs
+    assert client.post("/operator/audit", data={}).status_code == 400
