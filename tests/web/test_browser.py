@@ -6,6 +6,7 @@ revokes it and the employer's verdict turns red. Screenshots at 360 px and deskt
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,6 +54,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CREDITBANK_REQUIRE_INTEROP") == "1":  # `make test` installed it: missing is a failure
+            pytest.fail("Debian Chromium is not installed at /usr/bin/chromium (scripts/test-deps.sh)")
         pytest.skip("Debian Chromium is not installed (scripts/test-deps.sh)")
     from playwright.sync_api import sync_playwright
 
