@@ -388,6 +388,7 @@ def test_console_record_form_shows_the_error_on_the_field_and_saves_nothing(clie
     assert r.status_code == 422 and "未保存任何内容" in html
     field = html.split('data-field="outcome.credits"')[1].split("</div>")[0]
     assert 'class="field-error"' in field and 'aria-invalid="true"' in field and 'value="abc"' in field
+    assert "不是允许范围内的十进制数字字符串" in field  # the field's error in the page language
     assert 'class="field-error"' not in html.split('data-field="outcome.course_name"')[1].split("</div>")[0]
     assert db_session.scalar(sa.select(sa.func.count()).select_from(LearningRecord)
                              .where(LearningRecord.institution_id == college.id)) == 0
