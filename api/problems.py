@@ -56,6 +56,10 @@ _ZH = {
     "Control characters are not allowed.": "不允许使用控制字符。",
     "Not valid Unicode text (lone surrogate).": "不是有效的 Unicode 文本。",
     "String does not match expected pattern.": "格式不符合要求。",
+    "Not a decimal string in the allowed range (pattern": "不是允许范围内的十进制数字字符串（格式",
+    'Send this quantity as a decimal string, e.g. "3.5".': '请以十进制数字字符串提交此数量，如 "3.5"。',
+    "Does not match the pattern": "不符合格式",
+    "ended_on is before started_on.": "结束日期早于开始日期。",
 }
 
 _TITLES = {

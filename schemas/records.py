@@ -802,6 +802,13 @@ def _record_from_cells(header: list[str], cells: list[str]) -> dict[str, Any]:
     return record
 
 
+def record_from_fields(values: Mapping[str, str]) -> dict[str, Any]:
+    """One record from flat named text values (a web form), typed as a CSV row is: the top columns and
+    dotted `outcome.<name>` fields; other names are ignored, empty values are absent fields."""
+    names = [n for n in values if n in TOP_COLUMNS or (n.startswith("outcome.") and n[len("outcome."):] in _OUTCOME_FIELDS)]
+    return _record_from_cells(names, [str(values[n]) for n in names])
+
+
 def _typed_bool(value: str) -> bool | str:
     lowered = value.lower()
     if lowered in _TRUE:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields, validate
 from werkzeug.wrappers import Response
 
 from api.auth import SESSION_COOKIE, password_hasher, state
@@ -26,7 +26,16 @@ from ledger.errors import LedgerError
 from ledger.principal import Principal
 from ledger.records import service
 from ledger.roles import Role
-from schemas.records import CsvError, load_batch, parse_records_csv, row_number
+from schemas.records import (
+    OUTCOME_SCHEMAS,
+    CsvError,
+    Day,
+    StrictBoolean,
+    load_batch,
+    parse_records_csv,
+    record_from_fields,
+    row_number,
+)
 from web import LANG_COOKIE, LOCALES, bp
 from web.verdict import share_token, verdict_for
 
@@ -387,7 +396,10 @@ def console(who: Principal) -> str:
     except LedgerError:
         flagged = []
     db.session.commit()
-    return render_template("console.html", queue=queue, queue_error=queue_error, recent=recent, flagged=flagged)
+    form = _record_form(who, {"kind": request.args.get("kind", "")}, {})
+    db.session.commit()
+    return render_template("console.html", queue=queue, queue_error=queue_error, recent=recent, flagged=flagged,
+                           form=form, posted=request.args.get("posted"))
 
 
 @bp.route("/console/conversions/<conversion_id>/recheck", methods=["GET"])
@@ -426,7 +438,8 @@ def _post(who: Principal, payload: Any, csv_upload: bool) -> tuple[list[dict[str
     refused = [r for r in results if r.problems]
     rows = [{"row": row_number(r.item) if csv_upload else r.item + 1, "ok": not r.problems,
              "record": r.record.external_ref if r.record is not None and not refused else None,
-             "errors": [f"{p.field}: {p.message_zh if zh else p.message_en}" for p in r.problems]} for r in results]
+             "errors": [f"{p.field}: {p.message_zh if zh else p.message_en}" for p in r.problems],
+             "problems": [(p.field, p.message_zh if zh else p.message_en) for p in r.problems]} for r in results]
     if refused:
         db.session.rollback()
     else:
@@ -467,6 +480,100 @@ def console_batch(who: Principal) -> Any:
         errors = error_text(err)
     status = 422 if errors or refused else 200
     return render_template("batch_result.html", rows=rows, refused=refused, errors=errors), status
+
+
+def _authorised_kinds(who: Principal) -> list[str]:
+    """The outcome kinds the staff member's institution may issue now, in the schema order."""
+    from ledger.db import utcnow
+    from ledger.institutions import Authorisation
+
+    if who.institution_id is None:
+        return []
+    now = utcnow()
+    kinds = set(db.session.scalars(sa.select(Authorisation.kind).where(
+        Authorisation.institution_id == who.institution_id, Authorisation.valid_from <= now,
+        sa.or_(Authorisation.valid_until.is_(None), Authorisation.valid_until > now))))
+    return [k.value for k in OUTCOME_SCHEMAS if k.value in kinds]
+
+
+def _outcome_inputs(kind: str) -> list[dict[str, Any]]:
+    """The inputs of the outcome of `kind`, from its marshmallow schema: name, label, type, choices."""
+    from schemas.records import OutcomeKind
+
+    zh = _zh()
+    out: list[dict[str, Any]] = []
+    for name, f in OUTCOME_SCHEMAS[OutcomeKind(kind)]().fields.items():
+        desc_zh, _sep, desc_en = str(f.metadata.get("description", name)).partition("。")
+        choices: list[tuple[str, str]] | None = None
+        if isinstance(f, StrictBoolean):
+            choices = [("true", _("Yes")), ("false", _("No"))]
+        elif isinstance(f, fields.Enum):
+            choices = [(str(m.value), str(m.value)) for m in f.enum]
+        else:
+            for v in f.validators:
+                if isinstance(v, validate.OneOf):
+                    choices = [(str(c), str(c)) for c in v.choices]
+        out.append({"name": name, "label": desc_zh if zh or not desc_en else desc_en, "required": f.required,
+                    "type": "date" if isinstance(f, Day) else "text", "choices": choices})
+    return out
+
+
+def _record_form(who: Principal, values: dict[str, str], errors: dict[str, list[str]],
+                 summary: list[str] | None = None) -> dict[str, Any]:
+    kinds = _authorised_kinds(who)
+    kind = values.get("kind") or ""
+    if kind not in kinds:
+        kind = kinds[0] if kinds else ""
+    return {"kinds": kinds, "kind": kind, "values": values, "errors": errors, "summary": summary or [],
+            "inputs": _outcome_inputs(kind) if kind else []}
+
+
+@bp.route("/console/record/fields", methods=["GET"])
+@page(Role.INSTITUTION)
+def console_record_fields(who: Principal) -> Any:
+    """The outcome inputs of the chosen kind (htmx partial; without JS the console reloads instead)."""
+    form = _record_form(who, dict(request.args), {})
+    db.session.rollback()
+    return render_template("_record_fields.html", form=form)
+
+
+@bp.route("/console/record", methods=["POST"])
+@page(Role.INSTITUTION)
+def console_record(who: Principal) -> Any:
+    """Post ONE record from the per-field form, through the same service call as a pasted record."""
+    values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    kinds = _authorised_kinds(who)
+    errors: dict[str, list[str]] = {}
+    summary: list[str] = []
+    raw = {k: v.strip() for k, v in values.items()}
+    account = raw.get("account", "")
+    if account and not account.lower().startswith("urn:uuid:"):
+        from ledger import accounts
+
+        found = accounts.find_by_card_number(db.session, account)
+        if found is None:
+            errors["account"] = [_("Give the account id (urn:uuid:…) or the card number of an account.")]
+        else:
+            raw["account"] = f"urn:uuid:{found.id}"
+    if raw.get("kind") not in kinds:
+        errors["kind"] = [_("Your institution is not authorised for this kind.")]
+    if not errors:
+        try:
+            rows, refused = _post(who, {"records": [record_from_fields(raw)]}, False)
+            if not refused:
+                return redirect(url_for("web.console", posted=raw.get("external_ref", "")))
+            for field_name, message in rows[0]["problems"]:
+                errors.setdefault(field_name, []).append(message)
+        except ValidationError as err:
+            db.session.rollback()
+            summary = [str(err.messages)[:500]]
+        except LedgerError as err:
+            db.session.rollback()
+            summary = error_text(err)
+    db.session.rollback()
+    summary = summary or [_("Nothing was saved: correct the fields marked below.")]
+    form = _record_form(who, values, errors, summary)
+    return render_template("record_form.html", form=form), 422
 
 
 @bp.route("/console/records/<record_id>/<action>", methods=["POST"])

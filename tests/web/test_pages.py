@@ -334,3 +334,68 @@ def test_operator_audits_the_log_and_sees_a_tampered_entry_named(client: FlaskCl
     assert f"审计失败，首个问题条目 {last}" in html
     # without the token nothing runs
     assert client.post("/operator/audit", data={}).status_code == 400
+
+
+def test_console_record_form_lists_authorised_kinds_and_reloads_the_fields(client: FlaskClient, db_session: Any) -> None:
+    from ledger.institutions import Authorisation
+
+    college, _, staff, _ = _college_and_learner(db_session)
+    authorised = set(db_session.scalars(sa.select(Authorisation.kind).where(Authorisation.institution_id == college.id)))
+    log_in(client, staff.username)
+    html = client.get("/console").get_data(as_text=True)
+    assert 'id="record-form"' in html and 'name="outcome.course_code"' in html and "课程代码" in html
+    kinds = set(re.findall(r'<option value="(\w+)"', html.split('id="r-kind"')[1].split("</select>")[0]))
+    assert kinds == authorised and "course_credit" in kinds and len(kinds) < 12  # only what the college may issue
+    other = next(k for k in ("online_course", "training", "practice", "degree", "enrolment") if k in kinds)
+    reloaded = client.get("/console", query_string={"kind": other}).get_data(as_text=True)  # no JS: the console reloads
+    from schemas.records import OUTCOME_SCHEMAS, OutcomeKind
+
+    expected = set(OUTCOME_SCHEMAS[OutcomeKind(other)]().fields)
+    assert f'<option value="{other}" selected>' in reloaded
+    assert set(re.findall(r'name="outcome\.(\w+)"', reloaded)) == expected != set(re.findall(r'name="outcome\.(\w+)"', html))
+    r = client.get("/console/record/fields", query_string={"kind": "course_credit"}, headers={"HX-Request": "true"})
+    part = r.get_data(as_text=True)
+    assert r.status_code == 200 and "<html" not in part and 'name="outcome.credits"' in part and "学分" in part
+    assert re.search(r'for="f-course_name">课程名称 <span class="required"', part)
+
+
+def _form(acct: Any, **over: str) -> dict[str, str]:
+    data = {"account": f"urn:uuid:{acct.id}", "kind": "course_credit", "external_ref": "FORM-1",
+            "occurred_on": "2024-06-20", "outcome.course_code": "CS201", "outcome.course_name": "数据结构",
+            "outcome.credits": "2.5", "outcome.grade": "良好", "outcome.started_on": "2025-02-24"}
+    data.update(over)
+    return data
+
+
+def test_console_record_form_posts_a_record(client: FlaskClient, db_session: Any) -> None:
+    college, acct, staff, _ = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    r = client.post("/console/record", data={**_form(acct, account=acct.card_number), "csrf_token": csrf(client, "/console")})
+    assert r.status_code == 302 and "posted=FORM-1" in r.headers["Location"]
+    record = db_session.scalar(sa.select(LearningRecord).where(LearningRecord.institution_id == college.id))
+    assert record.external_ref == "FORM-1" and record.account_id == acct.id
+    assert record.outcome["credits"] == "2.5" and record.outcome["grade"] == "良好" and "score" not in record.outcome
+    assert "FORM-1" in client.get("/console?posted=FORM-1").get_data(as_text=True)
+
+
+def test_console_record_form_shows_the_error_on_the_field_and_saves_nothing(client: FlaskClient,
+                                                                           db_session: Any) -> None:
+    college, acct, staff, _ = _college_and_learner(db_session)
+    log_in(client, staff.username)
+    r = client.post("/console/record", data={**_form(acct, **{"outcome.credits": "abc"}),
+                                             "csrf_token": csrf(client, "/console")})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "未保存任何内容" in html
+    field = html.split('data-field="outcome.credits"')[1].split("</div>")[0]
+    assert 'class="field-error"' in field and 'aria-invalid="true"' in field and 'value="abc"' in field
+    assert "不是允许范围内的十进制数字字符串" in field  # the field's error in the page language
+    assert 'class="field-error"' not in html.split('data-field="outcome.course_name"')[1].split("</div>")[0]
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(LearningRecord)
+                             .where(LearningRecord.institution_id == college.id)) == 0
+    client.get("/lang/en")
+    r = client.post("/console/record", data={**_form(acct, account="8800 0000 0000 0000"),
+                                             "csrf_token": csrf(client, "/console")})
+    account_field = r.get_data(as_text=True).split('data-field="account"')[1].split("</div>")[0]
+    assert r.status_code == 422 and "card number of an account" in account_field
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(LearningRecord)
+                             .where(LearningRecord.institution_id == college.id)) == 0
