@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
@@ -68,7 +69,8 @@ def _claim_out(claim: SubsidyClaim) -> dict[str, Any]:
             "amounts": claim.amounts, "total": claim.total, "entry_index": claim.entry_index,
             "decisions": service.decisions(db.session, claim.id), "payments": service.payments(db.session, claim.id),
             "payment_status": service.payment_status(db.session, claim),
-            "attachments": service.attachments(db.session, claim.id)}
+            "attachments": service.attachments(db.session, claim.id),
+            "missing_attachments": service.missing_attachments(db.session, claim)}
 
 
 @blp.route("/policies", methods=["GET"])
@@ -142,6 +144,29 @@ def attach(body: dict[str, Any], claim_id: str) -> Any:
                                  filename=body["filename"], media_type=body["media_type"], content=content)
     db.session.commit()
     return att
+
+
+@blp.route("/claims/<string:claim_id>/attachments/<string:attachment_id>", methods=["GET"])
+@requires()
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
+def read_attachment(claim_id: str, attachment_id: str) -> Any:
+    """The evidence file itself, for the claimant, the claim's union reviewers and operators (else 404).
+
+    Reads by anyone but the claimant are written to the account's access log."""
+    att, content = service.read_attachment(db.session, keyring(), principal(), path_uuid(claim_id),
+                                           path_uuid(attachment_id))
+    db.session.commit()
+    resp = Response(content, mimetype=att.media_type)
+    resp.headers["Content-Disposition"] = content_disposition(att.filename)
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the UTF-8 name (RFC 6266 / 5987)."""
+    ascii_name = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename) or "file"
+    return f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(filename, safe="")}'
 
 
 @blp.route("/claims/<string:claim_id>/decisions", methods=["POST"])

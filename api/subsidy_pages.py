@@ -22,6 +22,9 @@ bp = Blueprint("subsidy_pages", __name__,
 
 STATUS_ZH = {"submitted": "审核中", "returned": "已退回修改", "approved": "已通过", "rejected": "未通过",
              "pending": "待发放", "paid": "已发放", "failed": "发放失败", "reissued": "已重新发放"}
+ATTACHMENT_ZH = {"application_form": "申请表", "enrolment_report": "录取/注册报告", "id_card": "身份证",
+                 "bank_account": "银行账户", "tuition_receipt": "学费收据", "diploma": "毕业证书",
+                 "honour_certificate": "荣誉证书", "other": "其他"}
 LEVEL_ZH = {"enterprise": "企业工会", "county": "县（市、区）总工会", "city": "市总工会", "province": "省总工会"}
 
 
@@ -41,7 +44,9 @@ def _view(claim: Any) -> dict[str, Any]:
                       "at": d.decided_at if d else None})
     return {"claim": claim, "policy": policy, "steps": steps, "status_zh": STATUS_ZH.get(claim.status, claim.status),
             "payments": service.payment_status(db.session, claim),
-            "funders": {f["id"]: f["name_zh"] for f in policy.funders}}
+            "funders": {f["id"]: f["name_zh"] for f in policy.funders},
+            "attachments": service.attachments(db.session, claim.id),
+            "missing": [ATTACHMENT_ZH.get(k, k) for k in service.missing_attachments(db.session, claim)]}
 
 
 def _csrf() -> str:

@@ -128,6 +128,7 @@ class ClaimOut(BaseSchema):
     payments = fields.List(fields.Nested(PaymentOut))
     payment_status = fields.Dict(keys=fields.String(), values=fields.String())
     attachments = fields.List(fields.Nested(AttachmentOut))
+    missing_attachments = fields.List(fields.String())
 
 
 class ClaimQuery(BaseSchema):

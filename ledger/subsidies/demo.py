@@ -23,6 +23,10 @@ REVIEWERS = {"county": Principal(kind="system", id=uuid.UUID(int=8), name="demo 
              "city": Principal(kind="system", id=uuid.UUID(int=9), name="demo city union", roles=(Role.UNION,))}
 
 
+def name_of(k: int) -> str:
+    return NAMES[k % len(NAMES)]
+
+
 def load_demo_subsidies(session: Session, keyring: Keyring, bank_did: str, public_url: str, college: Any) -> None:
     """Open 12 Liaocheng workers, post their 2022 enrolments from `college`, claim, review, pay some."""
     from ledger.records import service as records
@@ -53,6 +57,9 @@ def load_demo_subsidies(session: Session, keyring: Keyring, bank_did: str, publi
         when = dt.datetime.combine(enrolled, dt.time(9, k), tzinfo=dt.UTC) + dt.timedelta(days=10)
         claim = service.submit_claim(session, keyring, SYSTEM, bank_did, policy_id=POLICY, account_id=acc.id,
                                      district=district, declarations=decl, now=when)
+        for kind in service.get_policy(POLICY).attachments:  # the evidence the policy asks for (demo files)
+            service.store_attachment(session, keyring, claim, kind=kind, filename=f"{kind}.txt",
+                                     media_type="text/plain", content=f"演示材料 {kind} {name_of(k)}".encode())
         county = Principal(kind="system", id=uuid.UUID(int=100 + k), name="demo county union", roles=(Role.UNION,))
         if k % 4 == 3:
             continue  # left waiting at county level

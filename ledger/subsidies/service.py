@@ -326,6 +326,11 @@ def decide(session: Session, actor: Principal, issuer: str, claim_id: uuid.UUID,
                         f"该申请待{level}级工会审核")
     if final != (decision == "approve" and claim.level_index == len(levels) - 1):
         raise Conflict("the claim moved on meanwhile", "申请状态已变化，请刷新", code="not-pending")
+    if final and (missing := missing_attachments(session, claim)):
+        raise Conflict("required attachments are missing: " + ", ".join(missing),
+                       "缺少必需的申请材料：" + "、".join(missing),
+                       [FieldProblem("attachments", f"missing {k}", f"缺少{k}") for k in missing],
+                       code="attachments-missing")
     if final:
         assert quota is not None
         earlier = session.scalar(sa.select(sa.func.count()).select_from(SubsidyClaim).where(
@@ -395,6 +400,13 @@ def add_attachment(session: Session, keyring: Keyring, actor: Principal, claim_i
     claim = get_claim_for(session, actor, claim_id)
     if not accounts.is_owner(session, actor, accounts.get_account(session, claim.account_id)):
         raise Forbidden("only the claimant may add evidence", "只有申请人可以上传材料")
+    return store_attachment(session, keyring, claim, kind=kind, filename=filename, media_type=media_type,
+                            content=content)
+
+
+def store_attachment(session: Session, keyring: Keyring, claim: SubsidyClaim, *, kind: str, filename: str,
+                     media_type: str, content: bytes) -> SubsidyAttachment:
+    """Seal and store one attachment of a claim (no access check: for services, demo data and tests)."""
     att_id = uuid.uuid4()
     att = SubsidyAttachment(id=att_id, claim_id=claim.id, kind=kind, filename=filename[:200],
                             media_type=media_type[:100], size=len(content),
@@ -403,6 +415,49 @@ def add_attachment(session: Session, keyring: Keyring, actor: Principal, claim_i
     session.add(att)
     session.flush()
     return att
+
+
+def missing_attachments(session: Session, claim: SubsidyClaim) -> list[str]:
+    """The policy's required attachment kinds not yet attached to the claim, in the policy's order."""
+    have = set(session.scalars(sa.select(SubsidyAttachment.kind).where(SubsidyAttachment.claim_id == claim.id)))
+    return [k for k in get_policy(claim.policy_id).attachments if k not in have]
+
+
+def _may_see_evidence(session: Session, actor: Principal, claim: SubsidyClaim) -> str | None:
+    """'owner', 'operator' or 'union' when the actor may read the claim's evidence, else None."""
+    if actor.account_id is not None and actor.has(Role.LEARNER) \
+            and accounts.is_owner(session, actor, accounts.get_account(session, claim.account_id)):
+        return "owner"
+    if actor.has(Role.OPERATOR):
+        return "operator"
+    reviewer = _reviewer(session, actor)
+    if reviewer is not None and any(_may_review(get_policy(claim.policy_id), reviewer, claim, level)
+                                    for level in get_policy(claim.policy_id).review_levels):
+        return "union"
+    return None
+
+
+def read_attachment(session: Session, keyring: Keyring, actor: Principal, claim_id: uuid.UUID,
+                    attachment_id: uuid.UUID) -> tuple[SubsidyAttachment, bytes]:
+    """The unsealed evidence for the claimant, a reviewer of the claim (any level, its region) or an operator.
+
+    Anyone else gets NotFound (existence is not revealed). Reads by anyone but the claimant are written to the
+    account's access log (the same log a learner sees for reads of the account)."""
+    missing = NotFound("no such attachment", "没有该附件")
+    claim = session.get(SubsidyClaim, claim_id)
+    att = session.get(SubsidyAttachment, attachment_id)
+    if claim is None or att is None or att.claim_id != claim.id:
+        raise missing
+    who = _may_see_evidence(session, actor, claim)
+    if who is None:
+        raise missing
+    content = keyring.open(att.sealed_content, context=f"subsidy-attachment:{att.id}")
+    if who != "owner":
+        begin_write(session)
+        accounts._log_access(session, actor, accounts.get_account(session, claim.account_id),
+                             Role.OPERATOR if who == "operator" else Role.UNION, "evidence",
+                             f"subsidy claim {claim.id}: {att.kind} {att.filename}")
+    return att, content
 
 
 def attachments(session: Session, claim_id: uuid.UUID) -> list[SubsidyAttachment]:

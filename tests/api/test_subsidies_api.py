@@ -36,6 +36,15 @@ def reviewer(level: str, region: str) -> str:
     return token
 
 
+def attach_required(client: FlaskClient, token: str, claim_id: str) -> None:
+    """Upload, as the claimant, one small file of each kind the claim still lacks."""
+    for kind in client.get(f"/api/v1/subsidies/claims/{claim_id}", headers=auth(token)).json["missing_attachments"]:
+        r = client.post(f"/api/v1/subsidies/claims/{claim_id}/attachments", headers=auth(token),
+                        json={"kind": kind, "filename": f"{kind}.pdf", "media_type": "application/pdf",
+                              "content_base64": base64.b64encode(f"%PDF {kind}".encode()).decode()})
+        assert r.status_code == 201, r.json
+
+
 def test_policies_are_listed_with_their_hash(client: FlaskClient) -> None:
     r = client.get("/api/v1/subsidies/policies")
     assert r.status_code == 200 and r.json[0]["id"] == "liaocheng-2022" and r.json[0]["content_hash"].startswith("sha256:")
@@ -62,6 +71,10 @@ def test_claim_review_pay_and_public_notice(client: FlaskClient, pinned: None) -
                           "content_base64": pdf})
     assert r.status_code == 201 and r.json["size"] == 16
 
+    assert r.json["kind"] == "tuition_receipt"
+    assert client.get(f"/api/v1/subsidies/claims/{claim['id']}", headers=auth(me)).json["missing_attachments"] == [
+        "application_form", "enrolment_report", "id_card", "bank_account"]
+    attach_required(client, me, claim["id"])
     county, city = reviewer("county", "371502"), reviewer("city", "371500")
     assert client.post(f"/api/v1/subsidies/claims/{claim['id']}/decisions", json={"decision": "approve"},
                        headers=auth(me)).status_code == 403
@@ -118,6 +131,7 @@ def test_the_notice_never_leaks_a_full_name_or_id(client: FlaskClient, app: Flas
         body = {"policy": "liaocheng-2022", "account": f"urn:uuid:{acc.id}", "district": "371500-dujia",
                 "declarations": DECL}
         claim = client.post("/api/v1/subsidies/claims", json=body, headers=auth(learner_token(acc.id))).json
+        attach_required(client, learner_token(acc.id), claim["id"])
         for level, region in (("county", "371500-dujia"), ("city", "371500")):
             r = client.post(f"/api/v1/subsidies/claims/{claim['id']}/decisions", json={"decision": "approve"},
                             headers=auth(reviewer(level, region)))
@@ -130,8 +144,9 @@ def test_the_notice_never_leaks_a_full_name_or_id(client: FlaskClient, app: Flas
     finally:
         app.config.pop("SUBSIDY_NOW", None)
         db.session.rollback()
-        from ledger.subsidies.models import SubsidyClaim, SubsidyDecision, SubsidyQuota
+        from ledger.subsidies.models import SubsidyAttachment, SubsidyClaim, SubsidyDecision, SubsidyQuota
         db.session.execute(sa.delete(SubsidyDecision))
+        db.session.execute(sa.delete(SubsidyAttachment))
         db.session.execute(sa.delete(SubsidyClaim))
         db.session.execute(sa.update(SubsidyQuota).values(used=0))
         db.session.commit()
@@ -146,3 +161,54 @@ def test_operator_sets_a_reviewer_profile(client: FlaskClient) -> None:
     assert r.status_code == 200 and r.json == body
     bad = client.put("/api/v1/subsidies/reviewers", json={**body, "level": "village"}, headers=auth(op))
     assert bad.status_code == 422 and [e["field"] for e in bad.json["errors"]] == ["level"]
+
+
+def test_evidence_is_read_by_claimant_and_reviewers_only_and_reviewer_reads_are_logged(
+        client: FlaskClient, pinned: None) -> None:
+    college = institution_client(institution("college", authorised_kinds=["enrolment"]).id)
+    acc = claimant(client, college, 9)
+    me = learner_token(acc.id)
+    body = {"policy": "liaocheng-2022", "account": f"urn:uuid:{acc.id}", "district": "371502", "declarations": DECL}
+    claim = client.post("/api/v1/subsidies/claims", json=body, headers=auth(me)).json
+    content = b"%PDF-1.4 \x00\x01 bank card"
+    att = client.post(f"/api/v1/subsidies/claims/{claim['id']}/attachments", headers=auth(me),
+                      json={"kind": "bank_account", "filename": "银行卡.pdf", "media_type": "application/pdf",
+                            "content_base64": base64.b64encode(content).decode()}).json
+    url = f"/api/v1/subsidies/claims/{claim['id']}/attachments/{att['id']}"
+    log = f"/api/v1/accounts/{acc.id}/access-log"
+
+    r = client.get(url, headers=auth(me))
+    assert r.status_code == 200 and r.data == content and r.mimetype == "application/pdf"
+    assert r.headers["Content-Disposition"].startswith("attachment;") and "%E9%93%B6" in r.headers["Content-Disposition"]
+    assert not any(row["action"] == "evidence" for row in client.get(log, headers=auth(me)).json["items"])
+
+    for token in (reviewer("county", "371502"), reviewer("city", "371500")):
+        r = client.get(url, headers=auth(token))
+        assert r.status_code == 200 and r.data == content
+    rows = [row for row in client.get(log, headers=auth(me)).json["items"] if row["action"] == "evidence"]
+    assert len(rows) == 2 and {row["role"] for row in rows} == {"union"} and "bank_account" in rows[0]["reason"]
+
+    stranger_county = reviewer("county", "371503")  # a union of another district
+    for token in (stranger_county, learner_token(uuid.uuid4()), college):
+        r = client.get(url, headers=auth(token))
+        assert r.status_code == 404 and r.headers["Content-Type"].startswith("application/problem+json")
+    assert client.get(f"/api/v1/subsidies/claims/{claim['id']}/attachments/{uuid.uuid4()}",
+                      headers=auth(me)).status_code == 404
+
+
+def test_final_approval_is_refused_while_evidence_is_missing(client: FlaskClient, pinned: None) -> None:
+    college = institution_client(institution("college", authorised_kinds=["enrolment"]).id)
+    acc = claimant(client, college, 11)
+    me = learner_token(acc.id)
+    body = {"policy": "liaocheng-2022", "account": f"urn:uuid:{acc.id}", "district": "371502", "declarations": DECL}
+    claim = client.post("/api/v1/subsidies/claims", json=body, headers=auth(me)).json
+    url = f"/api/v1/subsidies/claims/{claim['id']}/decisions"
+    city = reviewer("city", "371500")
+    assert client.post(url, json={"decision": "approve"}, headers=auth(reviewer("county", "371502"))).status_code == 200
+    r = client.post(url, json={"decision": "approve"}, headers=auth(city))
+    assert r.status_code == 409 and r.json["type"].endswith("attachments-missing"), r.json
+    assert "bank_account" in r.json["detail"] and "缺少" in r.json["detail_zh"]
+    assert client.get(f"/api/v1/subsidies/claims/{claim['id']}", headers=auth(me)).json["status"] == "submitted"
+    attach_required(client, me, claim["id"])
+    r = client.post(url, json={"decision": "approve"}, headers=auth(city))
+    assert r.status_code == 200 and r.json["status"] == "approved" and r.json["missing_attachments"] == []

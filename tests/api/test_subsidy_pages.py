@@ -46,6 +46,7 @@ def test_worker_page_and_union_console(client: FlaskClient, app: Flask, monkeypa
     csrf = login(client, reviewer.username)
     console = client.get("/union")
     assert console.status_code == 200 and "371503" in console.text and "通过" in console.text
+    assert "缺少材料：申请表、录取/注册报告、身份证、银行账户" in console.text
     r = client.post(f"/api/v1/subsidies/claims/{r.json['id']}/decisions", json={"decision": "approve"},
                     headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200 and r.json["review_level"] == "city"

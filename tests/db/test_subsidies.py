@@ -62,11 +62,25 @@ def college(client: Any) -> str:
     return institution_client(inst.id)
 
 
-def submit(acc: Any, district: str = "371502", when: dt.datetime = WHEN, **decl: Any) -> SubsidyClaim:
+def attach_required(claim: SubsidyClaim) -> None:
+    """Attach one small file of each kind the claim's policy requires (through the claimant's own upload)."""
+    acc_actor = Principal(kind="client", id=uuid.uuid4(), name="learner", roles=(Role.LEARNER,),
+                          account_id=claim.account_id)
+    for kind in service.missing_attachments(_session(), claim):
+        service.add_attachment(_session(), current_app.extensions["creditbank.keyring"], acc_actor, claim.id,
+                               kind=kind, filename=f"{kind}.pdf", media_type="application/pdf",
+                               content=f"%PDF {kind}".encode())
+    _session().commit()
+
+
+def submit(acc: Any, district: str = "371502", when: dt.datetime = WHEN, *, evidence: bool = True,
+           **decl: Any) -> SubsidyClaim:
     claim = service.submit_claim(_session(), current_app.extensions["creditbank.keyring"], learner(acc), bank_did(),
                                  policy_id=POLICY, account_id=acc.id, district=district,
                                  declarations={**GOOD, **decl}, now=when)
     _session().commit()
+    if evidence:
+        attach_required(claim)
     return claim
 
 
@@ -255,6 +269,31 @@ def test_concurrent_final_approvals_never_exceed_the_quota(backend: str, fresh_u
         assert approved == set(ids[:5])
         db.session.close()
         db.engine.dispose()
+
+
+def test_the_final_approval_needs_every_required_attachment(client: Any, college: str) -> None:
+    acc = claimant(client, college, 40)
+    claim = submit(acc, evidence=False)
+    assert service.missing_attachments(_session(), claim) == ["application_form", "enrolment_report", "id_card",
+                                                               "bank_account"]
+    county, city = union("county", "371502"), union("city", "371500")
+    service.decide(_session(), county, bank_did(), claim.id, decision="approve")  # not final: allowed
+    _session().commit()
+    keys = current_app.extensions["creditbank.keyring"]
+    service.add_attachment(_session(), keys, learner(acc), claim.id, kind="id_card", filename="id.jpg",
+                           media_type="image/jpeg", content=b"\xff\xd8jpeg")
+    _session().commit()
+    with pytest.raises(Conflict) as exc:
+        service.decide(_session(), city, bank_did(), claim.id, decision="approve")
+    assert exc.value.code == "attachments-missing"
+    assert "application_form" in exc.value.message_en and "bank_account" in exc.value.message_zh
+    assert "id_card" not in exc.value.message_en
+    _session().rollback()
+    assert _session().get(SubsidyClaim, claim.id).status == "submitted"
+    assert _session().scalars(sa.select(SubsidyQuota.used).where(SubsidyQuota.district == "371502")).one() == 0
+    attach_required(claim)
+    assert service.missing_attachments(_session(), claim) == []
+    assert service.decide(_session(), city, bank_did(), claim.id, decision="approve").status == "approved"
 
 
 def test_demo_data_has_claims_at_every_stage(client: Any) -> None:
