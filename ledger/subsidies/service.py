@@ -271,7 +271,7 @@ def get_claim_for(session: Session, actor: Principal, claim_id: uuid.UUID) -> Su
         if accounts.is_owner(session, actor, accounts.get_account(session, claim.account_id)):
             return claim
     reviewer = _reviewer(session, actor)
-    if reviewer is not None and (reviewer.level != "county" or reviewer.region == claim.district):
+    if reviewer is not None and (reviewer.level not in ("county", "enterprise") or reviewer.region == claim.district):
         return claim
     raise NotFound("no such claim", "没有该补贴申请")
 

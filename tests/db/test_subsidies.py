@@ -337,3 +337,16 @@ def test_the_honour_tier_comes_from_the_ledger_not_the_applicant(client: Any, co
     assert claim(honoured).amounts == {"xian": "8000.00"}
     mine = claim(plain)  # claims an honour it does not have: the ledger says otherwise
     assert mine.amounts == {"xian": "5600.00"} and mine.declarations["honour"] is None
+
+
+def test_district_reviewers_see_only_their_district(client: Any, college: str) -> None:
+    from ledger.errors import NotFound
+
+    claim = submit(claimant(client, college, 41), district="371502")
+    for level in ("enterprise", "county"):
+        own, other = union(level, "371502"), union(level, "371521")
+        assert service.get_claim_for(_session(), own, claim.id).id == claim.id
+        with pytest.raises(NotFound):
+            service.get_claim_for(_session(), other, claim.id)
+        assert claim.id not in {c.id for c in service.list_claims(_session(), other)}
+    assert service.get_claim_for(_session(), union("city", "371500"), claim.id).id == claim.id
