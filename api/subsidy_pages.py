@@ -71,3 +71,21 @@ def union_console() -> Any:
         return render_template("subsidies/union.html", claims=None, csrf=""), 401
     claims = [_view(c) for c in service.list_claims(db.session, p)]
     return render_template("subsidies/union.html", claims=claims, csrf=_csrf(), status_zh=STATUS_ZH)
+
+
+@bp.route("/subsidies/<string:policy_id>/notice")
+def public_notice(policy_id: str) -> Any:
+    """公示 page (public): approved claims with masked names and IDs, grouped by district and batch."""
+    from flask import request
+
+    from api.context import keyring
+
+    policy = get_policy(policy_id)
+    district, batch = request.args.get("district") or None, request.args.get("batch") or None
+    rows = service.notice(db.session, keyring(), policy.id, district=district, batch=batch)
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["district"], row["district_name"], row["batch"]), []).append(row)
+    db.session.commit()
+    return render_template("subsidies/notice.html", policy=policy, groups=groups, total=len(rows), csrf="",
+                           district=district, batch=batch, quotas=policy.quotas, batches=policy.batches)

@@ -96,6 +96,9 @@ def test_claim_review_pay_and_public_notice(client: FlaskClient, pinned: None) -
     assert rows[0]["name"] == "欧**锋" and "*" * 10 in rows[0]["national_id"]
     csv = client.get("/api/v1/subsidies/policies/liaocheng-2022/notice.csv")
     assert csv.mimetype == "text/csv" and "欧**锋" in csv.text and "欧阳小锋" not in csv.text
+    page = client.get("/subsidies/liaocheng-2022/notice?district=371502")
+    assert page.status_code == 200 and "公示" in page.text and "欧**锋" in page.text and "欧阳小锋" not in page.text
+    assert "共 1 人" in page.text and "共 0 人" in client.get("/subsidies/liaocheng-2022/notice?district=371503").text
     rep = client.get("/api/v1/subsidies/policies/liaocheng-2022/report", headers=auth(city)).json
     assert next(r for r in rep if r["district"] == "371502")["used"] == 1
 
@@ -136,9 +139,11 @@ def test_the_notice_never_leaks_a_full_name_or_id(client: FlaskClient, app: Flas
             r = client.post(f"/api/v1/subsidies/claims/{claim['id']}/decisions", json={"decision": "approve"},
                             headers=auth(reviewer(level, region)))
             assert r.status_code == 200, r.json
-        for url in ("notice?district=371500-dujia", "notice.csv?district=371500-dujia"):
-            resp = client.get(f"/api/v1/subsidies/policies/liaocheng-2022/{url}")
-            text = resp.text if url.startswith("notice.csv") else json.dumps(resp.json, ensure_ascii=False)
+        for url in ("/api/v1/subsidies/policies/liaocheng-2022/notice?district=371500-dujia",
+                    "/api/v1/subsidies/policies/liaocheng-2022/notice.csv?district=371500-dujia",
+                    "/subsidies/liaocheng-2022/notice?district=371500-dujia"):
+            resp = client.get(url)
+            text = json.dumps(resp.json, ensure_ascii=False) if resp.is_json else resp.text
             assert name not in text and nid not in text and nid[6:14] not in text
             assert mask_name(name) in text
     finally:
