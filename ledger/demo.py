@@ -76,7 +76,21 @@ def make_demo_keys(session: Session, bindings: dict[str, dict[str, Any]] | None 
                 setattr(existing, attr, value)
             issued = clients.rotate_key(session, SYSTEM, existing.id)
         keys[role.value] = issued.token
+    _demo_union_reviews(session)
     return keys
+
+
+def _demo_union_reviews(session: Session) -> None:
+    """The demo union key and login review the demo subsidy claims as the Liaocheng city union (市总工会)."""
+    from ledger import people
+    from ledger.subsidies import service as subsidies
+
+    client = session.scalar(sa.select(clients.ApiClient).where(clients.ApiClient.name == f"{DEMO_PREFIX}union"))
+    if client is not None:
+        subsidies.set_reviewer(session, f"client:{client.id}", "city", "371500")
+    user = session.scalar(sa.select(people.User).where(people.User.username == "demo-union"))
+    if user is not None:
+        subsidies.set_reviewer(session, user.principal().actor_ref, "city", "371500")
 
 
 def demo_document(keys: dict[str, str], ids: dict[str, Any],
@@ -114,6 +128,7 @@ def make_demo_logins(session: Session, hasher: Any, ids: dict[str, str]) -> dict
                 setattr(user, attr, value)
         logins[role.value] = {"username": username, "password": password}
     session.flush()
+    _demo_union_reviews(session)
     return logins
 
 

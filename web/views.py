@@ -164,7 +164,7 @@ def language(code: str) -> Response:
 
 
 _HOME = ((Role.OPERATOR, "web.operator"), (Role.INSTITUTION, "web.console"), (Role.LEARNER, "web.me"),
-         (Role.VERIFIER, "web.verify"), (Role.UNION, "web.landing"))
+         (Role.VERIFIER, "web.verify"), (Role.UNION, "subsidy_pages.union_console"))
 
 
 def _home_of(who: Principal) -> str:

@@ -30,7 +30,8 @@ def test_demo_logins_per_role_open_their_pages(client: FlaskClient, runner: Any,
     hasher = current_app.extensions["creditbank.hasher"]
     assert demo.logins_still_valid(db_session, hasher, logins)
     assert not demo.logins_still_valid(db_session, hasher, {**logins, "learner": {**logins["learner"], "password": "x"}})
-    homes = {"learner": "/me", "institution": "/console", "operator": "/operator", "verifier": "/verify"}
+    homes = {"learner": "/me", "institution": "/console", "operator": "/operator", "verifier": "/verify",
+             "union": "/union"}
     for role, home in homes.items():
         html = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
