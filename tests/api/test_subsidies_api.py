@@ -47,7 +47,8 @@ def attach_required(client: FlaskClient, token: str, claim_id: str) -> None:
 
 def test_policies_are_listed_with_their_hash(client: FlaskClient) -> None:
     r = client.get("/api/v1/subsidies/policies")
-    assert r.status_code == 200 and r.json[0]["id"] == "liaocheng-2022" and r.json[0]["content_hash"].startswith("sha256:")
+    listed = {d["id"]: d for d in r.json}
+    assert r.status_code == 200 and listed["liaocheng-2022"]["content_hash"].startswith("sha256:")
     one = client.get("/api/v1/subsidies/policies/liaocheng-2022").json
     assert len(one["document"]["quotas"]) == 12
     assert client.get("/api/v1/subsidies/policies/nope").status_code == 404
