@@ -126,3 +126,13 @@ def begin_write(session: Session) -> None:
     """
     if not session.in_transaction():
         session.connection(execution_options={"creditbank_write": True})
+
+
+def locked(session: Session, model: Any, row_id: Any) -> Any:
+    """The row of `model` with primary key `row_id`, locked for this transaction and re-read, or None.
+
+    FOR UPDATE on PostgreSQL (SQLite ignores it; writers there are serialised by `begin_write`); the fresh read
+    replaces any copy the session already held, so read-modify-write sees the committed state.
+    """
+    return session.scalars(sa.select(model).where(model.id == row_id).with_for_update()
+                           .execution_options(populate_existing=True)).first()

@@ -40,7 +40,7 @@ from credentials.statuslist import MAX_SIZE, PURPOSES
 from credentials.statuslist import StatusList as Bitstring
 from ledger import accounts
 from ledger.accounts import Account
-from ledger.db import begin_write, utcnow
+from ledger.db import begin_write, locked, utcnow
 from ledger.documents import record_action, timestamp
 from ledger.errors import Conflict, FieldProblem, Forbidden, Invalid, LedgerError, NotFound
 from ledger.institutions import Institution, InstitutionKey, get_institution
@@ -518,8 +518,7 @@ def get_record(session: Session, record_id: uuid.UUID) -> LearningRecord:
 
 
 def _locked(session: Session, record_id: uuid.UUID) -> LearningRecord:
-    record = session.scalars(sa.select(LearningRecord).where(LearningRecord.id == record_id).with_for_update()
-                             .execution_options(populate_existing=True)).first()
+    record = locked(session, LearningRecord, record_id)
     if record is None:
         raise NotFound("no such record", "没有该记录")
     return record
@@ -887,7 +886,7 @@ def upload_status_list(session: Session, actor: Principal, list_id: uuid.UUID, c
         if bits.get(i):
             new_bits[i // 8] |= 0x80 >> (i % 8)
     now = utcnow()
-    row = session.scalars(sa.select(StatusList).where(StatusList.id == list_id).with_for_update()).first()
+    row = locked(session, StatusList, list_id)
     if row is None:
         if not key.valid_at(now):
             raise bad("proof", "a new list must be signed by the institution's current key",

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from credentials.dataintegrity import sign
 from credentials.statuslist import DEFAULT_SIZE, status_entry, status_list_credential
 from credentials.statuslist import StatusList as Bitstring
+from ledger.db import locked
 from ledger.errors import NotFound
 from ledger.institutions import InstitutionKey
 from ledger.keyring import Keyring
@@ -116,8 +117,7 @@ def allocate(session: Session, keyring: Keyring, key: InstitutionKey, purpose: s
 
 def lock(session: Session, list_id: uuid.UUID) -> StatusList:
     """One list, locked for this transaction (read-modify-write of its bits), or NotFound."""
-    row = session.scalars(sa.select(StatusList).where(StatusList.id == list_id).with_for_update()
-                          .execution_options(populate_existing=True)).first()
+    row = locked(session, StatusList, list_id)
     if row is None:
         raise NotFound("no such status list", "没有该状态列表")
     return row

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from ledger import accounts
 from ledger.accounts import Account
-from ledger.db import begin_write, utcnow
+from ledger.db import begin_write, locked, utcnow
 from ledger.documents import record_action
 from ledger.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from ledger.keyring import Keyring
@@ -314,8 +314,7 @@ def decide(session: Session, actor: Principal, issuer: str, claim_id: uuid.UUID,
         quota = session.scalars(sa.select(SubsidyQuota).where(SubsidyQuota.policy_id == claim.policy_id,
                                                               SubsidyQuota.district == claim.district)
                                 .with_for_update().execution_options(populate_existing=True)).one()
-    claim = session.scalars(sa.select(SubsidyClaim).where(SubsidyClaim.id == claim_id).with_for_update()
-                            .execution_options(populate_existing=True)).one()
+    claim = locked(session, SubsidyClaim, claim_id)  # found above: it exists
     if claim.status != "submitted":
         raise Conflict(f"the claim is {claim.status}, not awaiting review", f"该申请当前状态为{claim.status}，不在待审核状态",
                        code="not-pending")
@@ -481,7 +480,7 @@ def record_payment(session: Session, actor: Principal, issuer: str, claim_id: uu
     begin_write(session)
     if not actor.has(Role.UNION, Role.OPERATOR):
         raise Forbidden("only unions record payments", "只有工会可以登记发放")
-    claim = session.scalars(sa.select(SubsidyClaim).where(SubsidyClaim.id == claim_id).with_for_update()).one_or_none()
+    claim = locked(session, SubsidyClaim, claim_id)
     if claim is None:
         raise NotFound("no such claim", "没有该补贴申请")
     if claim.status != "approved":
